@@ -1,0 +1,1 @@
+"""The ``aimass`` command line: one module per command group, no logic beyond library calls."""

@@ -1,0 +1,421 @@
+"""The messy exports: what a real company hands over, written under ``<path>/exports/``.
+
+Every mess is recoverable into the clean tables exactly (see each writer); the random choices of
+formats come from the world's ``"exports"`` stream, so the same seed writes the same bytes.
+
+``orders.csv``
+    UTF-8, comma separated, header ``Order No, Line, Customer ID, SKU, Order Date, Qty, Unit Price,
+    Discount, Line Total, Channel, Payment, Coupon Code, Store``. ``Customer ID`` is the 7-digit
+    zero-padded id. ``Order Date`` (minute precision) takes per row one of ``2024-03-05 14:22:00``,
+    ``2024/3/5 14:22``, ``05.03.2024 14:22`` (day first), ``2024年3月5日 14:22``, ``March 5, 2024 2:22 PM``.
+    Money takes per row one of ``¥1,234.50``, ``1234.50``, ``1,234.50元``, ``CNY 1234.5``; ``global_web``
+    rows are in USD (``$12``, ``$1,234.50``, ``USD 12.00``; CNY = USD * 7.2). ``Channel`` and ``Payment``
+    vary in casing and surrounding spaces (trim + lower-case gives the clean value). About 1% of rows
+    are repeated right after themselves. ``Discount`` is empty for 90% of undiscounted lines (means 0),
+    ``Coupon Code`` empty without coupon, ``Store`` empty outside stores, ``Channel`` empty where the
+    clean channel is null (0.5% of orders).
+``customers.xlsx``
+    Sheet ``customers``: ``客户编号`` (text cell), ``注册日期`` (datetime cell), ``Birth Date`` (date
+    cell or blank), ``Gender`` (``F``/``M`` with casing and spaces, or blank), ``Region``, ``City``,
+    ``Channel``, ``Email`` (mixed case, 5% with surrounding spaces, or blank), ``Phone``
+    (``138 1234 5678``, ``+86 13812345678`` or ``13812345678``, or blank).
+``events.jsonl``
+    One object per line: ``event_id, customer_id, session_id, type, ts`` (``2024-03-05T14:22:01Z``),
+    ``sku, query, value, context {device, page, referrer}``.
+``products.json``
+    One array: ``sku, title {en, zh}, category, subcategory, brand, price`` (``¥1,299.00``), ``cost``,
+    ``attributes {color, material, sizes}, description {en, zh}, image`` (``images/P00042.png``).
+``exposures.csv``
+    ``campaign_id, customer_id, arm, assigned_at, sent_at`` (ISO with ``Z``; blank for control), ``cost``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from aimass.demo._spec import USD_TO_CNY
+
+if TYPE_CHECKING:
+    from aimass.demo._world import DemoWorld
+
+__all__ = [
+    "ORDER_COLUMNS",
+    "write_customers_xlsx",
+    "write_events_jsonl",
+    "write_exports",
+    "write_exposures_csv",
+    "write_orders_csv",
+    "write_products_json",
+]
+
+ORDER_COLUMNS: tuple[str, ...] = (
+    "Order No",
+    "Line",
+    "Customer ID",
+    "SKU",
+    "Order Date",
+    "Qty",
+    "Unit Price",
+    "Discount",
+    "Line Total",
+    "Channel",
+    "Payment",
+    "Coupon Code",
+    "Store",
+)
+CUSTOMER_COLUMNS: tuple[str, ...] = (
+    "客户编号",
+    "注册日期",
+    "Birth Date",
+    "Gender",
+    "Region",
+    "City",
+    "Channel",
+    "Email",
+    "Phone",
+)
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_DISPLAY = {
+    "wechat_pay": "WeChat_Pay",
+    "alipay": "AliPay",
+    "apple_pay": "Apple_Pay",
+    "global_web": "Global_Web",
+}
+_DUPLICATE_SHARE = 0.01
+_EMPTY_ZERO_DISCOUNT_SHARE = 0.9
+
+
+def write_exports(world: DemoWorld, path: str | Path) -> dict[str, Path]:
+    """Write every messy export of ``world`` under ``<path>/exports/`` (images excepted).
+
+    Parameters
+    ----------
+    world : DemoWorld
+    path : str or pathlib.Path
+        The demo folder; ``exports/`` is created inside it.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        The files written, by name.
+    """
+    from aimass.demo._world import stream
+
+    folder = Path(path) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = stream(world.seed, "exports")
+    written = {
+        "orders.csv": write_orders_csv(world, folder / "orders.csv", rng),
+        "customers.xlsx": write_customers_xlsx(world, folder / "customers.xlsx", rng),
+        "events.jsonl": write_events_jsonl(world.events, folder / "events.jsonl"),
+        "products.json": write_products_json(world.products, folder / "products.json"),
+        "exposures.csv": write_exposures_csv(world.exposures, folder / "exposures.csv"),
+    }
+    return written
+
+
+def _thousands(cents: int) -> str:
+    return f"{cents // 100:,}.{cents % 100:02d}"
+
+
+def _plain(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def _short(cents: int) -> str:
+    """``1234.5`` / ``1234`` (trailing zeros dropped)."""
+    text = _plain(cents).rstrip("0").rstrip(".")
+    return text
+
+
+_CNY_STYLES = (
+    lambda c: f"¥{_thousands(c)}",
+    _plain,
+    lambda c: f"{_thousands(c)}元",
+    lambda c: f"CNY {_short(c)}",
+)
+_USD_STYLES = (
+    lambda c: f"${_thousands(c).removesuffix('.00')}",
+    lambda c: f"USD {_plain(c)}",
+    lambda c: f"${_thousands(c)}",
+)
+
+
+def money_strings(
+    cents: npt.NDArray[np.int64], usd: npt.NDArray[np.bool_], style: npt.NDArray[np.int64]
+) -> list[str]:
+    """Currency strings of ``cents`` (in the row's currency), one style per row."""
+    return [
+        (_USD_STYLES[s % 3] if u else _CNY_STYLES[s % 4])(int(c))
+        for c, u, s in zip(cents.tolist(), usd.tolist(), style.tolist(), strict=True)
+    ]
+
+
+def _date_strings(times: pd.Series, style: npt.NDArray[np.int64]) -> list[str]:
+    """Order dates in the five export formats, one per row."""
+    stamp = pd.DatetimeIndex(times)
+    parts = zip(
+        stamp.year.tolist(),
+        stamp.month.tolist(),
+        stamp.day.tolist(),
+        stamp.hour.tolist(),
+        stamp.minute.tolist(),
+        style.tolist(),
+        strict=True,
+    )
+    out = []
+    for y, mo, d, h, mi, s in parts:
+        if s == 0:
+            out.append(f"{y}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}:00")
+        elif s == 1:
+            out.append(f"{y}/{mo}/{d} {h:02d}:{mi:02d}")
+        elif s == 2:
+            out.append(f"{d:02d}.{mo:02d}.{y} {h:02d}:{mi:02d}")
+        elif s == 3:
+            out.append(f"{y}年{mo}月{d}日 {h:02d}:{mi:02d}")
+        else:
+            out.append(f"{_MONTHS[mo - 1]} {d}, {y} {(h + 11) % 12 + 1}:{mi:02d} {'AM' if h < 12 else 'PM'}")
+    return out
+
+
+def _messy_labels(values: pd.Series, rng: np.random.Generator) -> npt.NDArray[np.object_]:
+    """Clean lower-case labels with random casing and surrounding spaces (``""`` where null)."""
+    clean = values.fillna("").to_numpy(dtype=object)
+    unique = sorted({v for v in clean if v})
+    variants = {v: [v, v.upper(), _DISPLAY.get(v, v.title()), v.capitalize()] for v in unique}
+    case = rng.integers(0, 4, clean.size)
+    pad = rng.integers(0, 6, clean.size)
+    pads = ("{}", "{}", "{}", " {} ", " {}", "{} ")
+    out = np.full(clean.size, "", dtype=object)
+    for i, (value, c, p) in enumerate(zip(clean.tolist(), case.tolist(), pad.tolist(), strict=True)):
+        if value:
+            out[i] = pads[p].format(variants[value][c])
+    return out
+
+
+def write_orders_csv(world: DemoWorld, path: Path, rng: np.random.Generator) -> Path:
+    """Write ``orders.csv`` (see the module docstring for its formats)."""
+    orders = world.orders
+    n = len(orders)
+    usd = world.source.order_currency == "USD"
+
+    def cents(column: str) -> npt.NDArray[np.int64]:
+        values = orders[column].to_numpy(dtype=np.float64)
+        return np.round(np.where(usd, values / USD_TO_CNY, values) * 100.0).astype(np.int64)
+
+    style = rng.integers(0, 12, n)
+    discount_cents = cents("discount")
+    discount = np.array(money_strings(discount_cents, usd, style), dtype=object)
+    discount[(discount_cents == 0) & (rng.random(n) < _EMPTY_ZERO_DISCOUNT_SHARE)] = ""
+    frame = pd.DataFrame(
+        {
+            "Order No": orders["order_id"].to_numpy(dtype=object),
+            "Line": orders["line_no"].astype(str).to_numpy(dtype=object),
+            "Customer ID": orders["customer_id"].to_numpy(dtype=object),
+            "SKU": orders["product_id"].to_numpy(dtype=object),
+            "Order Date": _date_strings(orders["ordered_at"], rng.integers(0, 5, n)),
+            "Qty": orders["quantity"].astype(np.int64).astype(str).to_numpy(dtype=object),
+            "Unit Price": money_strings(cents("unit_price"), usd, style),
+            "Discount": discount,
+            "Line Total": money_strings(cents("amount"), usd, style),
+            "Channel": _messy_labels(orders["channel"], rng),
+            "Payment": _messy_labels(orders["payment_method"], rng),
+            "Coupon Code": orders["coupon_id"].fillna("").to_numpy(dtype=object),
+            "Store": orders["store_id"].fillna("").to_numpy(dtype=object),
+        },
+        dtype=object,
+    )
+    repeat = 1 + (rng.random(n) < _DUPLICATE_SHARE)
+    frame = frame.iloc[np.repeat(np.arange(n), repeat)]
+    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    return path
+
+
+def _messy_email(email: str, case: int, spaced: bool) -> str:
+    local, _, domain = email.partition("@")
+    if case == 1:
+        local = ".".join(part.capitalize() for part in local.split("."))
+        domain = domain.upper()
+    elif case == 2:
+        local = local.upper()
+    return f"  {local}@{domain} " if spaced else f"{local}@{domain}"
+
+
+def _messy_phone(digits: str, style: int) -> str:
+    if style == 0:
+        return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
+    if style == 1:
+        return f"+86 {digits}"
+    return digits
+
+
+def write_customers_xlsx(world: DemoWorld, path: Path, rng: np.random.Generator) -> Path:
+    """Write ``customers.xlsx`` with xlsxwriter (text ids, real date cells, messy contacts)."""
+    import xlsxwriter
+
+    customers = world.customers
+    contacts = world.source.contacts.set_index("customer_id").loc[customers["customer_id"]]
+    n = len(customers)
+    gender_variants = {"F": ("F", "f", " F", "F "), "M": ("M", "m", " M", "M ")}
+    gender_pick = rng.integers(0, 4, n)
+    email_case = rng.integers(0, 3, n)
+    email_spaced = rng.random(n) < 0.05
+    phone_style = rng.integers(0, 3, n)
+    signup = customers["signup_at"].dt.tz_convert(None).dt.to_pydatetime()
+    birth = customers["birth_date"]
+
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    try:
+        sheet = workbook.add_worksheet("customers")
+        stamp = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        day = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        for col, name in enumerate(CUSTOMER_COLUMNS):
+            sheet.write_string(0, col, name)
+        rows = zip(
+            customers["customer_id"].tolist(),
+            signup,
+            birth.tolist(),
+            customers["gender"].tolist(),
+            customers["region"].tolist(),
+            customers["city"].tolist(),
+            customers["channel"].tolist(),
+            contacts["email"].tolist(),
+            contacts["phone"].tolist(),
+            strict=True,
+        )
+        for i, (cid, signed, born, gender, region, city, channel, email, phone) in enumerate(rows):
+            r = i + 1
+            sheet.write_string(r, 0, cid)
+            sheet.write_datetime(r, 1, signed, stamp)
+            if pd.isna(born):
+                sheet.write_blank(r, 2, None)
+            else:
+                sheet.write_datetime(r, 2, born.to_pydatetime(), day)
+            if isinstance(gender, str):
+                sheet.write_string(r, 3, gender_variants[gender][gender_pick[i]])
+            else:
+                sheet.write_blank(r, 3, None)
+            sheet.write_string(r, 4, region)
+            sheet.write_string(r, 5, city)
+            sheet.write_string(r, 6, channel)
+            if isinstance(email, str):
+                sheet.write_string(r, 7, _messy_email(email, int(email_case[i]), bool(email_spaced[i])))
+            else:
+                sheet.write_blank(r, 7, None)
+            if isinstance(phone, str):
+                sheet.write_string(r, 8, _messy_phone(phone, int(phone_style[i])))
+            else:
+                sheet.write_blank(r, 8, None)
+    finally:
+        workbook.close()
+    return path
+
+
+def write_events_jsonl(events: pd.DataFrame, path: Path) -> Path:
+    """Write ``events.jsonl`` with polars (nested ``context``, ``ts`` in ISO 8601 with ``Z``)."""
+    import polars as pl
+
+    codes, uniques = pd.factorize(events["context"])
+    parsed = [json.loads(text) for text in uniques]
+
+    def part(key: str) -> npt.NDArray[np.object_]:
+        return np.array([p[key] for p in parsed], dtype=object)[codes]
+
+    micros = events["occurred_at"].dt.as_unit("us").astype("int64").to_numpy()
+    frame = pl.DataFrame(
+        {
+            "event_id": events["event_id"].to_numpy(dtype=object),
+            "customer_id": events["customer_id"].astype(object).where(events["customer_id"].notna(), None),
+            "session_id": events["session_id"].to_numpy(dtype=object),
+            "type": events["event_type"].to_numpy(dtype=object),
+            "ts": pl.Series(micros).cast(pl.Datetime("us")).dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "sku": events["product_id"].astype(object).where(events["product_id"].notna(), None),
+            "query": events["query"].astype(object).where(events["query"].notna(), None),
+            "value": events["value"].to_numpy(dtype=np.float64),
+            "device": part("device"),
+            "page": part("page"),
+            "referrer": part("referrer"),
+        },
+        schema_overrides={"customer_id": pl.String, "sku": pl.String, "query": pl.String},
+        nan_to_null=True,
+    )
+    frame = frame.select(
+        "event_id",
+        "customer_id",
+        "session_id",
+        "type",
+        "ts",
+        "sku",
+        "query",
+        "value",
+        pl.struct("device", "page", "referrer").alias("context"),
+    )
+    frame.write_ndjson(path)
+    return path
+
+
+def write_products_json(products: pd.DataFrame, path: Path) -> Path:
+    """Write ``products.json``: one array of nested product objects, prices as ``¥`` strings."""
+    items = []
+    for row in products.to_dict(orient="records"):
+        attrs = json.loads(str(row["attrs"]))
+        cents = round(float(row["price"]) * 100)
+        items.append(
+            {
+                "sku": row["product_id"],
+                "title": {"en": row["name"], "zh": attrs["name_zh"]},
+                "category": row["category"],
+                "subcategory": row["subcategory"],
+                "brand": row["brand"],
+                "price": f"¥{_thousands(cents)}",
+                "cost": float(row["cost"]),
+                "attributes": {
+                    "color": attrs["color"],
+                    "material": attrs["material"],
+                    "sizes": attrs["sizes"],
+                },
+                "description": {"en": row["description"], "zh": attrs["description_zh"]},
+                "image": row["image_path"],
+            }
+        )
+    path.write_text(json.dumps(items, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def _iso(times: pd.Series) -> list[str]:
+    return [t.strftime("%Y-%m-%dT%H:%M:%SZ") if isinstance(t, pd.Timestamp) else "" for t in times]
+
+
+def write_exposures_csv(exposures: pd.DataFrame, path: Path) -> Path:
+    """Write ``exposures.csv`` (7-digit customer ids, ISO times, blank ``sent_at`` for control)."""
+    frame = pd.DataFrame(
+        {
+            "campaign_id": exposures["campaign_id"],
+            "customer_id": exposures["customer_id"],
+            "arm": exposures["arm"],
+            "assigned_at": _iso(exposures["assigned_at"]),
+            "sent_at": _iso(exposures["sent_at"]),
+            "cost": exposures["cost"].map(lambda c: f"{c:.2f}"),
+        }
+    )
+    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    return path

@@ -1,0 +1,102 @@
+"""Bookkeeping tables in ``meta``: every load and every step run leaves a row."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+
+from aimass._typing import RunStatus
+
+__all__ = ["META_TABLES", "LoadRecord", "RunRecord", "new_id", "utc_now"]
+
+
+def utc_now() -> datetime:
+    """The current time in UTC, naive (stored as TIMESTAMP), to the microsecond."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_id(prefix: str) -> str:
+    """A sortable unique id: ``prefix-YYYYmmddTHHMMSS-xxxxxxxx``."""
+    return f"{prefix}-{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+META_TABLES: dict[str, pa.Schema] = {
+    "loads": pa.schema(
+        [
+            ("load_id", pa.string()),
+            ("source", pa.string()),
+            ("target", pa.string()),
+            ("mode", pa.string()),
+            ("rows", pa.int64()),
+            ("started_at", pa.timestamp("us")),
+            ("finished_at", pa.timestamp("us")),
+            ("status", pa.string()),
+            ("schema_hash", pa.string()),
+            ("error", pa.string()),
+            ("details", pa.string()),
+        ]
+    ),
+    "runs": pa.schema(
+        [
+            ("run_id", pa.string()),
+            ("step", pa.string()),
+            ("params", pa.string()),
+            ("started_at", pa.timestamp("us")),
+            ("finished_at", pa.timestamp("us")),
+            ("status", pa.string()),
+            ("outputs", pa.string()),
+            ("warnings", pa.string()),
+            ("error", pa.string()),
+        ]
+    ),
+}
+
+
+@dataclass
+class LoadRecord:
+    """One row of ``meta.loads``: a source landed (or failed to land) in a raw table."""
+
+    source: str
+    target: str
+    mode: str
+    started_at: datetime = field(default_factory=utc_now)
+    load_id: str = field(default_factory=lambda: new_id("load"))
+    rows: int = 0
+    finished_at: datetime | None = None
+    status: RunStatus = "running"
+    schema_hash: str | None = None
+    error: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_row(self) -> dict[str, Any]:
+        """The record as a row for ``meta.loads``."""
+        row = asdict(self)
+        row["details"] = json.dumps(self.details, default=str, ensure_ascii=False)
+        return row
+
+
+@dataclass
+class RunRecord:
+    """One row of ``meta.runs``: a pipeline step run with its parameters and outcome."""
+
+    step: str
+    params: dict[str, Any] = field(default_factory=dict)
+    started_at: datetime = field(default_factory=utc_now)
+    run_id: str = field(default_factory=lambda: new_id("run"))
+    finished_at: datetime | None = None
+    status: RunStatus = "running"
+    outputs: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def to_row(self) -> dict[str, Any]:
+        """The record as a row for ``meta.runs``."""
+        row = asdict(self)
+        for key in ("params", "outputs", "warnings"):
+            row[key] = json.dumps(row[key], default=str, ensure_ascii=False)
+        return row

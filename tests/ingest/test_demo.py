@@ -1,0 +1,80 @@
+"""The demo world's exports through its own sources.yaml, campaigns from its HTTP API under uvicorn."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from aimass import Workspace
+from aimass.ingest import ingest_sources
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from aimass.demo import generate
+
+    root = tmp_path_factory.mktemp("demo")
+    generate(root, n_customers=300, seed=1)
+    return root
+
+
+@pytest.fixture
+def demo_api(demo: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The demo's campaigns API under uvicorn in a thread, on a free port; AIMASS_DEMO_API points to it."""
+    import uvicorn
+
+    from aimass.demo import create_demo_api
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_demo_api(demo), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the demo API did not start within 20 s"
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    monkeypatch.setenv("AIMASS_DEMO_API", base)
+    try:
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _truth(demo: Path, table: str, column: str) -> set[str]:
+    return set(
+        pq.read_table(demo / "truth" / "clean" / f"{table}.parquet", columns=[column])[column].to_pylist()
+    )
+
+
+def test_demo_sources_land_with_ids_intact(demo: Path, demo_api: str) -> None:
+    with Workspace.open(demo) as workspace:
+        results = {result.target: result for result in ingest_sources(workspace)}
+        engine = workspace.engine
+
+        assert set(results) == {
+            f"raw.{name}" for name in ("orders", "customers", "events", "products", "exposures", "campaigns")
+        }
+        orders = engine.read_arrow("raw.orders", columns=["Customer ID", "Order No"])
+        assert set(orders["Customer ID"].to_pylist()) == _truth(demo, "orders", "customer_id")
+        assert all(len(value) == 7 for value in orders["Customer ID"].to_pylist())
+        assert set(orders["Order No"].to_pylist()) == _truth(demo, "orders", "order_id")
+        customers = engine.read_arrow("raw.customers", columns=["客户编号"])["客户编号"].to_pylist()
+        assert set(customers) == _truth(demo, "customers", "customer_id")
+        campaigns = engine.read_arrow("raw.campaigns")
+        assert set(campaigns["id"].to_pylist()) == _truth(demo, "campaigns", "campaign_id")
+        assert {"offer__type", "offer__value"} <= set(campaigns.column_names)
+        assert engine.sql("SELECT count(*) AS n FROM meta.loads WHERE status = 'ok'")["n"][0].as_py() == 6
