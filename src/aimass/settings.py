@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from aimass._typing import EngineKind
+from aimass._validation import validation_problems
 from aimass.exceptions import ConfigError
 
 __all__ = ["EngineSettings", "PathSettings", "ServerSettings", "Settings", "SparkSettings", "read_settings"]
@@ -99,21 +100,13 @@ class Settings(_Strict):
         return _dump_toml(self.model_dump(exclude_none=True))
 
 
-def _format_errors(source: str, error: ValidationError) -> str:
-    lines = [f"{source} is not valid:"]
-    for item in error.errors():
-        where = ".".join(str(part) for part in item["loc"]) or "(top level)"
-        given = item.get("input")
-        lines.append(f"  - {where}: {item['msg']} (got {given!r})")
-    return "\n".join(lines)
-
-
 def parse_settings(data: dict[str, Any], source: str = "settings") -> Settings:
     """Validate a settings mapping, raising :class:`ConfigError` with every problem listed."""
     try:
         return Settings.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(_format_errors(source, error)) from None
+        problems = "\n".join(f"  - {line}" for line in validation_problems(error))
+        raise ConfigError(f"{source} is not valid:\n{problems}") from None
 
 
 def read_settings(path: Path) -> Settings:

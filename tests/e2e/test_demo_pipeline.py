@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,16 +21,12 @@ from fastapi.testclient import TestClient
 from aimass import Workspace
 from aimass.canonical import CANONICAL_TABLES
 
+from .._net import free_port
+
 pytestmark = pytest.mark.slow
 
 AIMASS = str(Path(sys.executable).with_name("aimass"))
 N_CUSTOMERS = 1_500
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _aimass(
@@ -47,7 +42,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     root = tmp_path_factory.mktemp("e2e") / "demo-workspace"
     made = _aimass("demo", "generate", "--path", str(root), "--customers", str(N_CUSTOMERS), "--seed", "7")
     assert made.returncode == 0, made.stderr
-    port = _free_port()
+    port = free_port()
     api = subprocess.Popen(
         [AIMASS, "demo", "api", "--path", str(root), "--port", str(port)],
         stdout=subprocess.DEVNULL,
@@ -153,7 +148,7 @@ def test_an_unreachable_source_fails_clearly_and_changes_nothing(demo: dict[str,
             for name in ws.engine.list_tables()
             if not name.startswith("meta.")
         }
-    env = {**demo["env"], "AIMASS_DEMO_API": f"http://127.0.0.1:{_free_port()}"}
+    env = {**demo["env"], "AIMASS_DEMO_API": f"http://127.0.0.1:{free_port()}"}
     done = _aimass("run", "--all", "--workspace", str(demo["root"]), env=env)
     assert done.returncode == 1
     assert "127.0.0.1" in done.stderr

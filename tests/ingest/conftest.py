@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from aimass import Workspace
+
+from .._net import free_port
 
 CAMPAIGNS = [
     {
@@ -120,7 +121,4 @@ def api() -> Iterator[tuple[str, list[str]]]:
 @pytest.fixture
 def refused_url() -> str:
     """A loopback URL where nothing listens (the port was free a moment ago)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v1/campaigns"
+    return f"http://127.0.0.1:{free_port()}/v1/campaigns"

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +10,8 @@ import pytest
 
 from aimass import Workspace
 from aimass.ingest import ingest_sources
+
+from .._net import serve_in_thread
 
 pytestmark = pytest.mark.slow
 
@@ -29,29 +28,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def demo_api(demo: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The demo's campaigns API under uvicorn in a thread, on a free port; AIMASS_DEMO_API points to it."""
-    import uvicorn
-
     from aimass.demo import create_demo_api
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_demo_api(demo), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the demo API did not start within 20 s"
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
-    monkeypatch.setenv("AIMASS_DEMO_API", base)
-    try:
+    with serve_in_thread(create_demo_api(demo)) as base:
+        monkeypatch.setenv("AIMASS_DEMO_API", base)
         yield base
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def _truth(demo: Path, table: str, column: str) -> set[str]:

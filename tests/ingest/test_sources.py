@@ -70,7 +70,7 @@ def test_environment_values_replace_defaults(workspace: Workspace, monkeypatch: 
         ("sources:\n  - {name: core.orders, kind: files, path: a.csv}\n", ["name:", "raw tables only"]),
         ("sources:\n  - {name: o, kind: files, path: a.csv}\n  - {name: raw.o, kind: files, path: b.csv}\n",
          ["both write raw.o", "mode: append"]),
-        ("sources:\n  - {kind: files, path: a.csv}\n", ["source '#1'", "name: Field required"]),
+        ("sources:\n  - {kind: files, path: a.csv}\n", ["source '#1'", "name: this key is required"]),
         ("sources: {name: orders}\n", ["must hold a list under `sources:`"]),
         ("source:\n  - {name: orders}\n", ["must hold a list under `sources:`"]),
         ("sources: [\n", ["is not valid YAML"]),

@@ -6,9 +6,6 @@ import datetime as dt
 import json
 import math
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +18,8 @@ from aimass.canonical import table_spec
 from aimass.demo._config import demo_mapping
 from aimass.prepare import PrepareResult, prepare, suggest_mapping
 
+from .._net import serve_in_thread
+
 pytestmark = pytest.mark.slow
 
 TABLES = ("customers", "products", "orders", "events", "campaigns", "exposures")
@@ -30,33 +29,17 @@ MONEY = {"unit_price", "discount", "amount", "price", "cost", "offer_value", "un
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 1,000-customer demo world, ingested through its own sources.yaml (campaigns from its API)."""
-    import uvicorn
-
     from aimass.demo import create_demo_api, generate
     from aimass.ingest import ingest_sources
 
     root = tmp_path_factory.mktemp("demo")
     generate(root, n_customers=1000, seed=7)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_demo_api(root), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the demo API did not start within 20 s"
-        time.sleep(0.05)
     previous = os.environ.get("AIMASS_DEMO_API")
-    os.environ["AIMASS_DEMO_API"] = f"http://127.0.0.1:{port}"
     try:
-        with Workspace.open(root) as workspace:
+        with serve_in_thread(create_demo_api(root)) as base, Workspace.open(root) as workspace:
+            os.environ["AIMASS_DEMO_API"] = base
             ingest_sources(workspace)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         if previous is None:
             os.environ.pop("AIMASS_DEMO_API", None)
         else:

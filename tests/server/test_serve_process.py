@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,15 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from .._net import free_port
 from .conftest import ROWS
 
 AIMASS = Path(sys.executable).with_name("aimass")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _wait_for_health(base: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
@@ -42,7 +36,7 @@ def _wait_for_health(base: str, process: subprocess.Popen[bytes], log: Path, tim
 def test_aimass_serve_runs_uvicorn_and_answers_with_a_cli_made_key(
     workspace_root: Path, tmp_path: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
     environment = {**os.environ, "NO_COLOR": "1"}

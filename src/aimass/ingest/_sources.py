@@ -24,9 +24,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import yaml
 from pydantic import Field, TypeAdapter, ValidationError
 
+from aimass._validation import read_yaml, validation_problems
 from aimass.exceptions import AimassError, ConfigError
 from aimass.ingest._load import raw_target
 from aimass.ingest._result import LoadResult
@@ -93,16 +93,8 @@ def _expand(value: Any, where: str) -> Any:
 
 
 def _validation_message(label: str, error: ValidationError) -> str:
-    lines = [f"{label} is not valid:"]
-    for item in error.errors():
-        loc = [str(part) for part in item["loc"] if str(part) not in SOURCE_KINDS]
-        given = (
-            f" (got {item['input']!r})"
-            if item["type"] != "missing" and not isinstance(item["input"], dict)
-            else ""
-        )
-        lines.append(f"  - {'.'.join(loc) or '(entry)'}: {item['msg']}{given}")
-    return "\n".join(lines)
+    problems = validation_problems(error, skip=SOURCE_KINDS)
+    return "\n".join([f"{label} is not valid:", *(f"  - {line}" for line in problems)])
 
 
 def _parse_entry(path: Path, index: int, entry: Any) -> FileSourceConfig | HttpSourceConfig:
@@ -147,17 +139,11 @@ def read_sources(workspace: Workspace | Path | str) -> list[FileSourceConfig | H
     """
     base = Path(workspace.root) if not isinstance(workspace, Path | str) else Path(workspace)
     path = base if base.suffix in (".yaml", ".yml") else base / SOURCES_FILE
-    if not path.is_file():
-        raise ConfigError(
-            f"there is no {path}: list the sources to load in it, e.g.\n{_EXAMPLE}\n"
-            "(kinds: files, http), or load one file directly with `aimass ingest FILE`"
-        )
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path} is not valid YAML: {error}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path} is not UTF-8 text") from None
+    document = read_yaml(
+        path,
+        missing=f"there is no {path}: list the sources to load in it, e.g.\n{_EXAMPLE}\n"
+        "(kinds: files, http), or load one file directly with `aimass ingest FILE`",
+    )
     if not isinstance(document, dict) or not isinstance(document.get("sources"), list):
         raise ConfigError(f"{path} must hold a list under `sources:`, e.g.\n{_EXAMPLE}")
     if extra := sorted(set(document) - {"sources"}):

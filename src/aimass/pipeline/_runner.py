@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from aimass._validation import validation_problems
 from aimass.engine import RunRecord, utc_now
 from aimass.exceptions import AimassError, ConfigError, StepError
 from aimass.pipeline._registry import get_step, order_steps, registered_steps
@@ -36,10 +37,7 @@ def resolve_params(workspace: Workspace, step: Step, overrides: Mapping[str, Any
     try:
         return step.params.model_validate(values)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in item['loc']) or '(all)'}: {item['msg']} (got {item.get('input')!r})"
-            for item in error.errors()
-        )
+        problems = "; ".join(validation_problems(error))
         allowed = ", ".join(step.params.model_fields) or "none"
         raise ConfigError(
             f"parameters of step {step.name!r} are not valid: {problems}. Allowed: {allowed}"

@@ -34,6 +34,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from aimass._validation import read_yaml, validation_problems
 from aimass.canonical import CANONICAL_TABLES, TableSpec
 from aimass.engine import parse_table_name
 from aimass.exceptions import ConfigError
@@ -326,19 +327,6 @@ def _semantic_problems(mapping: Mapping) -> list[str]:
     return problems
 
 
-def _format(error: ValidationError) -> list[str]:
-    lines = []
-    for item in error.errors():
-        where = ".".join(str(part) for part in item["loc"])
-        message = str(item["msg"]).removeprefix("Value error, ")
-        if item["type"] == "missing":
-            message = "this key is required"
-        elif item["type"] not in ("value_error", "assertion_error"):
-            message = f"{message} (got {item.get('input')!r})"
-        lines.append(f"{where}: {message}" if where else message)
-    return lines
-
-
 def parse_mapping(data: Any, source: str = MAPPING_FILE) -> Mapping:
     """Validate mapping data (as read from YAML).
 
@@ -382,7 +370,7 @@ def parse_mapping(data: Any, source: str = MAPPING_FILE) -> Mapping:
         mapping = Mapping.model_validate(data)
     except ValidationError as error:
         raise ConfigError(
-            f"{source} is not valid:\n" + "\n".join(f"  - {line}" for line in _format(error))
+            f"{source} is not valid:\n" + "\n".join(f"  - {line}" for line in validation_problems(error))
         ) from None
     problems = _semantic_problems(mapping)
     if problems:
@@ -399,15 +387,9 @@ def load_mapping(path: str | Path) -> Mapping:
         When the file is missing, is not YAML, or does not describe a valid mapping.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(
-            f"there is no mapping file {path}; propose one with `aimass map --suggest --out {path.name}`, "
-            "check it, and run again"
-        )
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path} is not valid YAML: {error}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path} is not UTF-8 text") from None
+    data = read_yaml(
+        path,
+        missing=f"there is no mapping file {path}; propose one with "
+        f"`aimass map --suggest --out {path.name}`, check it, and run again",
+    )
     return parse_mapping(data, source=str(path))
