@@ -118,6 +118,11 @@ def _print_summary(summary: dict[str, Any]) -> None:
     for name, rows in summary["tables"].items():
         tables.add_row(name, f"{rows:,}")
     console.print(tables)
+    console.print(
+        f"workspace {summary['workspace']}: the dashboard and API show it with "
+        f"`aimass serve --workspace {summary['workspace']}`",
+        highlight=False,
+    )
 
 
 def _print_steps(steps: Any, as_json: bool) -> None:
