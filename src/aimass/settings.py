@@ -94,6 +94,10 @@ class Settings(_Strict):
     steps: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="per-step parameters, `[steps.<name>]`; each step validates its own"
     )
+    sources: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="declared sources, `[sources.<name>]`; each is validated by its kind's config model",
+    )
 
     def to_toml(self) -> str:
         """Render the settings as TOML text (the inverse of :func:`read_settings`)."""

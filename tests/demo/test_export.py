@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sqlite3
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
@@ -119,7 +121,7 @@ def test_every_export_and_truth_file_is_written(written: tuple[DemoWorld, Path])
         "customers.xlsx",
         "events.jsonl",
         "products.json",
-        "exposures.csv",
+        "crm.sqlite",
         "images",
     }
     truth = {p.name for p in (root / "truth").iterdir()}
@@ -305,18 +307,39 @@ def test_products_json_recovers_the_clean_products_and_images_exist(written: tup
         assert image.size == (96, 96) and image.format == "PNG"
 
 
-def test_exposures_csv_recovers_the_clean_exposures(written: tuple[DemoWorld, Path]) -> None:
+def _read_exposures_sqlite(path: Path) -> pd.DataFrame:
+    with closing(sqlite3.connect(path)) as connection:
+        return pd.read_sql_query("SELECT * FROM campaign_exposures ORDER BY rowid", connection)
+
+
+def test_crm_sqlite_recovers_the_clean_exposures(written: tuple[DemoWorld, Path]) -> None:
     world, root = written
-    raw = pd.read_csv(root / "exports" / "exposures.csv", dtype=str, keep_default_na=False)
-    assert list(raw.columns) == ["campaign_id", "customer_id", "arm", "assigned_at", "sent_at", "cost"]
+    path = root / "exports" / "crm.sqlite"
+    with closing(sqlite3.connect(path)) as connection:
+        declared = {row[1]: row[2] for row in connection.execute("PRAGMA table_info(campaign_exposures)")}
+        stored = {
+            row[0]
+            for row in connection.execute("SELECT DISTINCT typeof(customer_id) FROM campaign_exposures")
+        }
+    assert declared == {
+        "campaign_id": "TEXT",
+        "customer_id": "TEXT",
+        "arm": "TEXT",
+        "assigned_at": "TEXT",
+        "sent_at": "TEXT",
+        "cost": "REAL",
+    }
+    assert stored == {"text"}  # stored as text, so the zeros survive
+    raw = _read_exposures_sqlite(path)
     assert raw["customer_id"].str.fullmatch(r"\d{7}").all()
+    assert raw["assigned_at"].str.endswith("Z").all()
     parsed = pd.DataFrame(
         {
             "campaign_id": raw["campaign_id"],
             "customer_id": raw["customer_id"],
             "arm": raw["arm"],
             "assigned_at": pd.to_datetime(raw["assigned_at"], utc=True).dt.as_unit("us"),
-            "sent_at": pd.to_datetime(raw["sent_at"].replace("", None), utc=True).dt.as_unit("us"),
+            "sent_at": pd.to_datetime(raw["sent_at"], utc=True).dt.as_unit("us"),
             "cost": raw["cost"].astype(float),
         }
     )
@@ -379,7 +402,7 @@ def test_same_seed_writes_the_same_exports(tmp_path: Path) -> None:
     world = generate_world(150, seed=4)
     write_exports(world, tmp_path / "a")
     write_exports(generate_world(150, seed=4), tmp_path / "b")
-    for name in ("orders.csv", "events.jsonl", "products.json", "exposures.csv"):
+    for name in ("orders.csv", "events.jsonl", "products.json", "crm.sqlite"):
         assert (tmp_path / "a" / "exports" / name).read_bytes() == (
             tmp_path / "b" / "exports" / name
         ).read_bytes()

@@ -14,7 +14,7 @@ from aimass.exceptions import ConfigError, EngineError, TableNotFoundError
 
 def test_init_creates_layers_and_meta_tables(workspace: Workspace) -> None:
     engine = workspace.engine
-    assert engine.list_tables() == ["meta.loads", "meta.runs"]
+    assert engine.list_tables() == ["meta.loads", "meta.runs", "meta.source_state"]
     schemas = {
         row["schema_name"]
         for row in engine.sql("SELECT schema_name FROM information_schema.schemata").to_pylist()

@@ -42,7 +42,18 @@ def test_ingest_json_output(workspace: Workspace, files: Path, capsys: pytest.Ca
     assert code == 0
     result = json.loads(capsys.readouterr().out)
     assert (result["target"], result["rows"], len(result["files"])) == ("raw.parts", 2, 2)
-    assert set(result) == {"target", "rows", "files", "load_id", "schema_hash", "seconds"}
+    assert set(result) == {
+        "target",
+        "rows",
+        "files",
+        "load_id",
+        "schema_hash",
+        "seconds",
+        "rows_new",
+        "rows_updated",
+        "rows_skipped",
+        "source",
+    }
 
 
 def test_ingest_append_mode_and_options(
@@ -94,3 +105,46 @@ def test_ingest_missing_file_exits_1(
 
     assert code == 1
     assert "no file matches" in capsys.readouterr().err
+
+
+def test_the_files_word_is_optional_and_flags_may_come_first(
+    workspace: Workspace, files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace.close()
+    (files / "a.csv").write_text("k\n1\n2\n", encoding="utf-8")
+    root = str(workspace.root)
+
+    assert main(["ingest", "files", str(files / "a.csv"), "-t", "one", "-w", root, "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(["ingest", "-t", "two", str(files / "a.csv"), "-w", root, "--json"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert [(out["target"], out["rows"]) for out in (first, second)] == [("raw.one", 2), ("raw.two", 2)]
+
+
+def test_ingest_all_loads_every_source_reports_failures_and_exits_1(
+    workspace: Workspace, files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace.close()
+    (files / "a.csv").write_text("k\n1\n2\n", encoding="utf-8")
+    (workspace.root / "sources.yaml").write_text(
+        f"sources:\n  - {{name: broken, kind: files, path: {files / 'missing.csv'}}}\n"
+        f"  - {{name: good, kind: files, path: {files / 'a.csv'}}}\n",
+        encoding="utf-8",
+    )
+
+    code = main(["ingest", "--all", "-w", str(workspace.root), "--json"])
+
+    captured = capsys.readouterr()
+    rows = {row["source"]: row for row in json.loads(captured.out)}
+    assert code == 1 and "1 of 2 sources failed" in captured.err
+    assert (rows["good"]["status"], rows["good"]["rows_new"], rows["good"]["target"]) == ("ok", 2, "raw.good")
+    assert rows["broken"]["status"] == "failed" and "file not found" in rows["broken"]["error"]
+
+    code = main(["ingest", "--all", "--source", "good", "-w", str(workspace.root)])
+    out = capsys.readouterr().out
+    assert code == 0 and "raw.good" in out and "broken" not in out and "ok" in out
+
+
+def test_ingest_with_nothing_to_do_shows_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ingest"]) == 0
+    assert "--all" in capsys.readouterr().out

@@ -59,3 +59,30 @@ def test_demo_sources_land_with_ids_intact(demo: Path, demo_api: str) -> None:
         assert set(campaigns["id"].to_pylist()) == _truth(demo, "campaigns", "campaign_id")
         assert {"offer__type", "offer__value"} <= set(campaigns.column_names)
         assert engine.sql("SELECT count(*) AS n FROM meta.loads WHERE status = 'ok'")["n"][0].as_py() == 6
+
+
+def test_demo_exposures_come_from_the_crm_database_through_the_sql_source(demo: Path, demo_api: str) -> None:
+    from aimass.ingest import read_sources
+
+    with Workspace.open(demo) as workspace:
+        (entry,) = [source for source in read_sources(workspace) if source.name == "exposures"]
+        assert entry.kind == "sql"
+        result = entry.ingest(workspace)
+        exposures = workspace.engine.read_arrow("raw.exposures")
+
+    assert not (demo / "exports" / "exposures.csv").exists()
+    truth_rows = pq.read_metadata(demo / "truth" / "clean" / "exposures.parquet").num_rows
+    assert result.rows == exposures.num_rows == truth_rows > 0
+    assert set(exposures.column_names) >= {
+        "campaign_id",
+        "customer_id",
+        "arm",
+        "assigned_at",
+        "sent_at",
+        "cost",
+    }
+    customers = exposures["customer_id"].to_pylist()
+    assert all(len(value) == 7 for value in customers)  # text ids: the leading zeros survive
+    assert set(customers) <= _truth(demo, "customers", "customer_id")
+    (origin,) = set(exposures["_source_file"].to_pylist())
+    assert origin.startswith("sqlite:") and "crm.sqlite" in origin

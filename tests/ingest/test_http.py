@@ -9,7 +9,7 @@ import pytest
 from aimass import Workspace
 from aimass.exceptions import ConfigError, TerminalSourceError, TransientSourceError
 from aimass.ingest import ingest_http
-from aimass.ingest.http import flatten_record, records_to_arrow
+from aimass.ingest.http import flatten_record, page_to_arrow, records_to_arrow
 
 from .conftest import CAMPAIGNS
 
@@ -36,7 +36,7 @@ def test_paged_campaigns_are_loaded_and_flattened(workspace: Workspace, api: tup
     assert {row["_load_id"] for row in rows} == {result.load_id}
     (load,) = workspace.engine.read_arrow("meta.loads").to_pylist()
     assert (load["status"], load["rows"], load["source"]) == ("ok", 12, f"{base}/v1/campaigns")
-    assert json.loads(str(load["details"]))["pages"] == 3
+    assert json.loads(str(load["details"]))["pagination"]["size"] == 5
 
 
 def test_without_pagination_one_request(workspace: Workspace, api: tuple[str, list[str]]) -> None:
@@ -58,9 +58,9 @@ def test_server_error_is_transient_and_changes_nothing(
     with pytest.raises(
         TransientSourceError, match=r"answered 500 Internal Server Error.*database is down.*retry may help"
     ):
-        ingest_http(workspace, f"{base}/v1/broken", "campaigns")
+        ingest_http(workspace, f"{base}/v1/broken", "campaigns", max_retries=0)
     with pytest.raises(TransientSourceError, match=r"page=2.*503"):
-        ingest_http(workspace, f"{base}/v1/flaky-second-page", "campaigns", pagination=PAGES)
+        ingest_http(workspace, f"{base}/v1/flaky-second-page", "campaigns", pagination=PAGES, max_retries=0)
 
     assert workspace.engine.read_arrow("raw.campaigns").to_pylist() == before
     statuses = [row["status"] for row in workspace.engine.read_arrow("meta.loads").to_pylist()]
@@ -69,7 +69,7 @@ def test_server_error_is_transient_and_changes_nothing(
 
 def test_refused_connection_asks_if_the_server_runs(workspace: Workspace, refused_url: str) -> None:
     with pytest.raises(TransientSourceError) as caught:
-        ingest_http(workspace, refused_url, "campaigns", timeout=5)
+        ingest_http(workspace, refused_url, "campaigns", timeout=5, max_retries=0)
 
     message = str(caught.value)
     assert "cannot connect to" in message and refused_url.split("/v1")[0] in message
@@ -131,3 +131,39 @@ def test_flatten_and_mixed_columns() -> None:
     assert table.column_names == ["k", "extra"]
     assert table["k"].to_pylist() == ["1", "two"]
     assert table["extra"].to_pylist() == [None, True]
+
+
+@pytest.mark.parametrize(
+    "records",
+    [
+        [
+            {"id": 1, "offer": {"type": "pct", "value": 10}},
+            {"id": 2, "offer": {"type": "amount"}, "extra": True},
+        ],
+        [
+            {"id": 1, "lines": [{"sku": "A", "qty": 1}, {"sku": "B"}]},
+            {"id": 2, "tags": ["x", "y"], "lines": []},
+        ],
+        [{"a": {"b": {"c": 1}}}, {"a": {"b": {"c": None}}}, {"a": {}}],
+        [{"id": 1}, {"id": "two"}],  # mixed types: the fallback keeps them as text
+        [{"a__b": 1, "a": {"b": 2}}],  # a name clash: the fallback decides, as before
+        [{"id": 2**70}],  # too large for int64
+        [{"when": "2024-01-01T00:00:00Z", "price": 1}, {"price": 1.5, "note": None}],
+    ],
+)
+def test_the_fast_page_path_matches_record_by_record(records: list[dict[str, object]]) -> None:
+    fast = page_to_arrow(records)
+    slow = records_to_arrow([flatten_record(record) for record in records])
+
+    assert fast.to_pylist() == slow.to_pylist()
+    assert fast.column_names == slow.column_names
+
+
+def test_the_fast_page_path_carries_parent_nulls() -> None:
+    table = page_to_arrow([{"id": 1, "m": {"x": 1}}, {"id": 2, "m": None}, {"id": 3}])
+
+    assert table.column_names == [
+        "id",
+        "m__x",
+    ]  # no all-null ``m`` column beside it (record by record has one)
+    assert table["m__x"].to_pylist() == [1, None, None]

@@ -110,7 +110,7 @@ def _print_summary(path: Path, n_customers: int, seconds: float) -> None:
     exports = path / "exports"
     files = [
         exports / name
-        for name in ("orders.csv", "customers.xlsx", "events.jsonl", "products.json", "exposures.csv")
+        for name in ("orders.csv", "customers.xlsx", "events.jsonl", "products.json", "crm.sqlite")
     ]
     files += sorted(p for p in (path / "truth").rglob("*") if p.is_file())
     for file in files:

@@ -16,6 +16,8 @@ __all__ = ["app", "main"]
 COMMAND_MODULES: tuple[str, ...] = (
     "aimass.cli.workspace",
     "aimass.cli.ingest",
+    "aimass.cli.source",
+    "aimass.cli.export",
     "aimass.cli.mapping",
     "aimass.cli.prepare",
     "aimass.cli.run",

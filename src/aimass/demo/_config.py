@@ -34,10 +34,11 @@ sources:
   - name: products
     kind: files
     path: exports/products.json
+  # Exposures come from the CRM's database (a SQLite file here; any SQLAlchemy URL works the same).
   - name: exposures
-    kind: files
-    path: exports/exposures.csv
-    options: {text_columns: [campaign_id, customer_id]}
+    kind: sql
+    url: sqlite:///exports/crm.sqlite
+    table: campaign_exposures
   # Campaigns come from the demo's HTTP API (`aimass demo api`), page by page; nested objects
   # arrive flattened with `__` (offer.type -> offer__type).
   - name: campaigns

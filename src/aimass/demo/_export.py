@@ -25,13 +25,18 @@ formats come from the world's ``"exports"`` stream, so the same seed writes the 
 ``products.json``
     One array: ``sku, title {en, zh}, category, subcategory, brand, price`` (``¥1,299.00``), ``cost``,
     ``attributes {color, material, sizes}, description {en, zh}, image`` (``images/P00042.png``).
-``exposures.csv``
-    ``campaign_id, customer_id, arm, assigned_at, sent_at`` (ISO with ``Z``; blank for control), ``cost``.
+``crm.sqlite``
+    The CRM's SQLite database, loaded through the ``sql`` source: table ``campaign_exposures`` with
+    ``campaign_id, customer_id, arm, assigned_at, sent_at`` (TEXT: ids keep their leading zeros, times
+    ISO 8601 with ``Z``; ``sent_at`` NULL for control) and ``cost`` (REAL), keyed by
+    ``(campaign_id, customer_id)``.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,11 +50,12 @@ if TYPE_CHECKING:
     from aimass.demo._world import DemoWorld
 
 __all__ = [
+    "EXPOSURES_TABLE",
     "ORDER_COLUMNS",
     "write_customers_xlsx",
     "write_events_jsonl",
     "write_exports",
-    "write_exposures_csv",
+    "write_exposures_sqlite",
     "write_orders_csv",
     "write_products_json",
 ]
@@ -128,7 +134,7 @@ def write_exports(world: DemoWorld, path: str | Path) -> dict[str, Path]:
         "customers.xlsx": write_customers_xlsx(world, folder / "customers.xlsx", rng),
         "events.jsonl": write_events_jsonl(world.events, folder / "events.jsonl"),
         "products.json": write_products_json(world.products, folder / "products.json"),
-        "exposures.csv": write_exposures_csv(world.exposures, folder / "exposures.csv"),
+        "crm.sqlite": write_exposures_sqlite(world.exposures, folder / "crm.sqlite"),
     }
     return written
 
@@ -405,17 +411,43 @@ def _iso(times: pd.Series) -> list[str]:
     return [t.strftime("%Y-%m-%dT%H:%M:%SZ") if isinstance(t, pd.Timestamp) else "" for t in times]
 
 
-def write_exposures_csv(exposures: pd.DataFrame, path: Path) -> Path:
-    """Write ``exposures.csv`` (7-digit customer ids, ISO times, blank ``sent_at`` for control)."""
-    frame = pd.DataFrame(
-        {
-            "campaign_id": exposures["campaign_id"],
-            "customer_id": exposures["customer_id"],
-            "arm": exposures["arm"],
-            "assigned_at": _iso(exposures["assigned_at"]),
-            "sent_at": _iso(exposures["sent_at"]),
-            "cost": exposures["cost"].map(lambda c: f"{c:.2f}"),
-        }
+EXPOSURES_TABLE = "campaign_exposures"
+_EXPOSURES_DDL = f"""\
+CREATE TABLE {EXPOSURES_TABLE} (
+    campaign_id TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    arm TEXT NOT NULL,
+    assigned_at TEXT NOT NULL,
+    sent_at TEXT,
+    cost REAL NOT NULL,
+    PRIMARY KEY (campaign_id, customer_id)
+)"""
+
+
+def write_exposures_sqlite(exposures: pd.DataFrame, path: Path) -> Path:
+    """Write ``crm.sqlite`` with the table ``campaign_exposures`` (see the module docstring).
+
+    The database is built beside ``path`` and moved into place, so a re-run replaces it whole; the
+    same exposures give the same bytes.
+    """
+    partial = path.with_name(f".{path.name}.part")
+    partial.unlink(missing_ok=True)
+    sent = _iso(exposures["sent_at"])
+    rows = zip(
+        exposures["campaign_id"].astype(str).tolist(),
+        exposures["customer_id"].astype(str).tolist(),
+        exposures["arm"].astype(str).tolist(),
+        _iso(exposures["assigned_at"]),
+        [value or None for value in sent],
+        [round(float(c), 2) for c in exposures["cost"].tolist()],
+        strict=True,
     )
-    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    connection = sqlite3.connect(partial)
+    try:
+        with connection:
+            connection.execute(_EXPOSURES_DDL)
+            connection.executemany(f"INSERT INTO {EXPOSURES_TABLE} VALUES (?, ?, ?, ?, ?, ?)", rows)
+    finally:
+        connection.close()
+    os.replace(partial, path)
     return path

@@ -271,7 +271,7 @@ def generate(
     """Generate the demo world and write its messy exports, its truth and the workspace config.
 
     Writes ``<path>/exports/`` (``orders.csv``, ``customers.xlsx``, ``events.jsonl``, ``products.json``,
-    ``exposures.csv``, ``images/*.png``) and ``<path>/truth/`` (see :mod:`aimass.demo._truth`), then calls
+    ``crm.sqlite``, ``images/*.png``) and ``<path>/truth/`` (see :mod:`aimass.demo._truth`), then calls
     ``aimass.demo._config.write_demo_config(path)``. Existing files of the same names are overwritten.
 
     Parameters

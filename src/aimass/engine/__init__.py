@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aimass.engine._base import Engine, TableData, Validator, to_arrow
+from aimass.engine._base import Engine, ExtraRows, Segments, TableData, Validator, WriteResult, to_arrow
 from aimass.engine._files import LINEAGE_COLUMNS, FileReadRequest, Lineage
 from aimass.engine._meta import META_TABLES, LoadRecord, RunRecord, new_id, utc_now
 from aimass.engine._names import SCHEMAS, TableName, parse_table_name, to_identifier
@@ -19,13 +19,16 @@ __all__ = [
     "META_TABLES",
     "SCHEMAS",
     "Engine",
+    "ExtraRows",
     "FileReadRequest",
     "Lineage",
     "LoadRecord",
     "RunRecord",
+    "Segments",
     "TableData",
     "TableName",
     "Validator",
+    "WriteResult",
     "connect",
     "new_id",
     "parse_table_name",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
@@ -21,12 +22,52 @@ if TYPE_CHECKING:
     import pandas as pd
     import polars as pl
 
-__all__ = ["Engine", "TableData", "Validator", "to_arrow"]
+__all__ = ["Engine", "ExtraRows", "Segments", "TableData", "Validator", "WriteResult", "to_arrow"]
 
 #: Anything that can be written as a table.
-TableData = Any  # pa.Table | pa.RecordBatchReader | pd.DataFrame | pl.DataFrame | ibis Table
+TableData = Any  # pa.Table | pa.RecordBatchReader | Segments | pd.DataFrame | pl.DataFrame | ibis Table
 #: Called with the staged table before it replaces the live one; raise to abort the write.
 Validator = Callable[["ir.Table"], None]
+#: Rows appended to other tables in the write's transaction, by qualified name; a callable is
+#: called once the data is staged (so it can use what streaming the data found out).
+ExtraRows = Mapping[str, "pa.Table | Callable[[], pa.Table | None]"]
+
+
+@dataclass(frozen=True)
+class Segments:
+    """Data as consecutive Arrow streams whose schemas may differ (columns added, types changed).
+
+    Each stream is staged after the one before it with the same schema evolution a live table
+    gets, so a source whose later pages carry new fields still streams without collecting.
+    """
+
+    readers: Iterable[pa.RecordBatchReader]
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What one write did.
+
+    Parameters
+    ----------
+    rows : int
+        Rows staged (for merge: after keeping the last version of each key).
+    rows_new : int
+        Rows whose key was not in the table (every row for replace and append).
+    rows_updated : int
+        Rows that replaced a row with the same key (merge only).
+    rows_skipped : int
+        Earlier versions of a key in the same data, dropped by merge.
+    changes : list of dict
+        Schema changes applied to the live table: ``{"column", "change", "from", "to"[, "variant"]}``
+        with ``change`` one of ``added``, ``widened``, ``variant``.
+    """
+
+    rows: int
+    rows_new: int = 0
+    rows_updated: int = 0
+    rows_skipped: int = 0
+    changes: list[dict[str, str]] = field(default_factory=list)
 
 
 def to_arrow(data: TableData) -> pa.Table:
@@ -35,6 +76,9 @@ def to_arrow(data: TableData) -> pa.Table:
         return data
     if isinstance(data, pa.RecordBatchReader):
         return data.read_all()
+    if isinstance(data, Segments):
+        tables = [reader.read_all() for reader in data.readers]
+        return pa.concat_tables(tables, promote_options="permissive")
     module = type(data).__module__.split(".")[0]
     if module == "pandas":
         return pa.Table.from_pandas(data, preserve_index=False)
@@ -134,9 +178,15 @@ class Engine(ABC):
         """Run a statement that returns nothing (DDL, DML) in the engine's own dialect."""
 
     # -- writing --------------------------------------------------------------------------------
-    @abstractmethod
     def write_table(
-        self, name: str, data: TableData, *, mode: WriteMode = "replace", validate: Validator | None = None
+        self,
+        name: str,
+        data: TableData,
+        *,
+        mode: WriteMode = "replace",
+        validate: Validator | None = None,
+        key: Sequence[str] = (),
+        extra_rows: ExtraRows | None = None,
     ) -> int:
         """Write ``data`` to ``name`` atomically and return the number of rows written.
 
@@ -144,13 +194,39 @@ class Engine(ABC):
         ----------
         name : str
             Qualified target, e.g. ``"core.orders"``.
-        data : pyarrow.Table, pandas/polars DataFrame, or Ibis table expression
-            What to write. An Ibis expression is computed inside the engine.
-        mode : {"replace", "append"}, default "replace"
-            Replace the table, or append to it (new columns are added to the table).
+        data : pyarrow.Table or RecordBatchReader, Segments, pandas/polars DataFrame, or Ibis table
+            What to write. An Ibis expression is computed inside the engine; a reader is streamed,
+            never held in memory whole.
+        mode : {"replace", "append", "merge"}, default "replace"
+            Replace the table, append to it, or upsert by ``key`` (the last row of a key wins).
+            Append and merge evolve the live table: new columns are added, a type is widened where
+            that is safe, else the values go to a ``<column>__v_<type>`` variant column.
         validate : callable, optional
             Called with the staged data as an Ibis table; if it raises, nothing is written.
+        key : sequence of str
+            The primary key, for ``mode="merge"``.
+        extra_rows : mapping of str to pyarrow.Table (or a callable returning one), optional
+            Rows appended to other existing tables in the same transaction.
+
+        Returns
+        -------
+        int
+            Rows written.
         """
+        return self.write(name, data, mode=mode, validate=validate, key=key, extra_rows=extra_rows).rows
+
+    @abstractmethod
+    def write(
+        self,
+        name: str,
+        data: TableData,
+        *,
+        mode: WriteMode = "replace",
+        validate: Validator | None = None,
+        key: Sequence[str] = (),
+        extra_rows: ExtraRows | None = None,
+    ) -> WriteResult:
+        """:meth:`write_table`, returning what the write did (new/updated rows, schema changes)."""
 
     @abstractmethod
     def load_files(
@@ -161,7 +237,8 @@ class Engine(ABC):
         *,
         mode: WriteMode = "replace",
         validate: Validator | None = None,
-    ) -> int:
+        key: Sequence[str] = (),
+    ) -> WriteResult:
         """Land files in ``name`` with the engine's native reader, atomically, with lineage columns."""
 
     @abstractmethod

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
 
 from aimass._typing import EngineKind, WriteMode
-from aimass.engine._base import Engine, TableData, Validator, to_arrow
+from aimass.engine._base import Engine, ExtraRows, Segments, TableData, Validator, WriteResult, to_arrow
 from aimass.engine._files import FileReadRequest, Lineage
 from aimass.engine._names import SCHEMAS, TableName, parse_table_name
-from aimass.exceptions import EngineError, TableNotFoundError, WarehouseLockedError
+from aimass.exceptions import ConfigError, EngineError, TableNotFoundError, WarehouseLockedError
 
 if TYPE_CHECKING:
     import duckdb
@@ -78,6 +78,7 @@ class DuckDBEngine(Engine):
         self._closed = False
         if not read_only:
             self._ensure_layers()
+            self._drop_stale_staging()
 
     # -- connection -----------------------------------------------------------------------------
     @property
@@ -100,6 +101,16 @@ class DuckDBEngine(Engine):
     def _check_open(self) -> None:
         if self._closed:
             raise EngineError("the warehouse connection is closed")
+
+    def _drop_stale_staging(self) -> None:
+        """Drop staging tables a killed process left (a writer holds the file's lock, so none is in use)."""
+        rows = self.con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_catalog = current_database() AND starts_with(table_name, $prefix)",
+            {"prefix": STAGING_PREFIX},
+        ).fetchall()
+        for schema, table in rows:
+            self.con.execute(f"DROP TABLE IF EXISTS {quote(TableName(str(schema), str(table)))}")
 
     # -- catalogue ------------------------------------------------------------------------------
     def list_tables(self, schema: str | None = None) -> list[str]:
@@ -154,31 +165,63 @@ class DuckDBEngine(Engine):
             raise EngineError(f"statement failed: {error}") from None
 
     # -- writing --------------------------------------------------------------------------------
-    def write_table(
-        self, name: str, data: TableData, *, mode: WriteMode = "replace", validate: Validator | None = None
-    ) -> int:
+    def write(
+        self,
+        name: str,
+        data: TableData,
+        *,
+        mode: WriteMode = "replace",
+        validate: Validator | None = None,
+        key: Sequence[str] = (),
+        extra_rows: ExtraRows | None = None,
+    ) -> WriteResult:
+        from aimass.engine import _duckdb_write as writing
+
         target = parse_table_name(name)
+        keys = _check_write(target, mode, key)
         staging = self._staging_name(target)
+        counter = [0]
+
+        def wrap(reader: pa.RecordBatchReader) -> pa.RecordBatchReader:
+            return writing.numbered(reader, counter) if mode == "merge" else reader
+
         import ibis.expr.types as ir
 
-        if isinstance(data, ir.Table):
-            import duckdb
+        changes: list[dict[str, str]] = []
+        try:
+            if isinstance(data, ir.Table):
+                self._stage_ibis(staging, target, data)
+            elif isinstance(data, Segments):
+                changes = writing.stage_segments(self, staging, data.readers, wrap)
+            else:
+                reader = data if isinstance(data, pa.RecordBatchReader) else to_arrow(data).to_reader()
+                writing.stage_reader(self, staging, wrap(reader))
+        except BaseException:
+            self.con.execute(f"DROP TABLE IF EXISTS {quote(staging)}")
+            self.con.execute(
+                f"DROP TABLE IF EXISTS {quote(TableName(staging.schema, staging.table + '_part'))}"
+            )
+            raise
+        return writing.publish(
+            self,
+            staging,
+            target,
+            mode,
+            validate=validate,
+            key=keys,
+            extra_rows=extra_rows,
+            staged_changes=changes,
+        )
 
-            try:  # through Ibis, so in-memory tables (ibis.memtable) are registered first
-                self.ibis.create_table(staging.table, obj=data, database=staging.schema)
-            except duckdb.Error as error:
-                self.con.execute(f"DROP TABLE IF EXISTS {quote(staging)}")
-                raise EngineError(
-                    f"computing the data for {target} failed, nothing was changed: {error}"
-                ) from None
-        else:
-            arrow = to_arrow(data)
-            self.con.register("_aimass_incoming", arrow)
-            try:
-                self._stage_sql(staging, "SELECT * FROM _aimass_incoming")
-            finally:
-                self.con.unregister("_aimass_incoming")
-        return self._publish(staging, target, mode, validate)
+    def _stage_ibis(self, staging: TableName, target: TableName, data: ir.Table) -> None:
+        import duckdb
+
+        try:  # through Ibis, so in-memory tables (ibis.memtable) are registered first
+            self.ibis.create_table(staging.table, obj=data, database=staging.schema)
+        except duckdb.Error as error:
+            raise EngineError(
+                f"computing the data for {target} failed, nothing was changed: {error}"
+            ) from None
 
     def load_files(
         self,
@@ -188,13 +231,19 @@ class DuckDBEngine(Engine):
         *,
         mode: WriteMode = "replace",
         validate: Validator | None = None,
-    ) -> int:
+        key: Sequence[str] = (),
+    ) -> WriteResult:
         from aimass.engine._duckdb_files import select_files_sql
+        from aimass.engine._duckdb_write import publish
 
         target = parse_table_name(name)
+        keys = _check_write(target, mode, key)
         staging = self._staging_name(target)
         self._stage_sql(staging, select_files_sql(self, request, lineage))
-        return self._publish(staging, target, mode, validate)
+        result = publish(
+            self, staging, target, mode, validate=validate, key=keys, extra_rows=None, staged_changes=[]
+        )
+        return result
 
     def drop_table(self, name: str, *, missing_ok: bool = False) -> None:
         target = parse_table_name(name)
@@ -208,55 +257,9 @@ class DuckDBEngine(Engine):
     def _stage_sql(self, staging: TableName, select_sql: str) -> None:
         self.execute(f"CREATE TABLE {quote(staging)} AS {select_sql}")
 
-    def _publish(
-        self, staging: TableName, target: TableName, mode: WriteMode, validate: Validator | None
-    ) -> int:
-        """Validate the staged table, then swap or append it into place in one transaction."""
-        try:
-            if validate is not None:
-                validate(self.ibis.table(staging.table, database=staging.schema))
-            rows = self._count(staging)
-            self._swap(staging, target, mode)
-        except BaseException:
-            self.con.execute(f"DROP TABLE IF EXISTS {quote(staging)}")
-            raise
-        return rows
-
     def _count(self, name: TableName) -> int:
         row = self.con.execute(f"SELECT count(*) FROM {quote(name)}").fetchone()
         return int(row[0]) if row else 0
-
-    def _swap(self, staging: TableName, target: TableName, mode: WriteMode) -> None:
-        con = self.con
-        exists = str(target) in self.list_tables(schema=target.schema)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            if mode == "append" and exists:
-                live = self.columns(str(target))
-                for column, kind in self._staged_columns(staging).items():
-                    if column not in live:
-                        con.execute(f"ALTER TABLE {quote(target)} ADD COLUMN {quote(column)} {kind}")
-                con.execute(f"INSERT INTO {quote(target)} BY NAME SELECT * FROM {quote(staging)}")
-                con.execute(f"DROP TABLE {quote(staging)}")
-            else:
-                con.execute(f"DROP TABLE IF EXISTS {quote(target)}")
-                con.execute(f"ALTER TABLE {quote(staging)} RENAME TO {quote(target.table)}")
-            con.execute("COMMIT")
-        except BaseException as error:
-            con.execute("ROLLBACK")
-            import duckdb
-
-            if isinstance(error, duckdb.Error):
-                raise EngineError(f"writing {target} failed, nothing was changed: {error}") from None
-            raise
-
-    def _staged_columns(self, staging: TableName) -> dict[str, str]:
-        rows = self.con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = $s AND table_name = $t ORDER BY ordinal_position",
-            {"s": staging.schema, "t": staging.table},
-        ).fetchall()
-        return {str(column): str(kind) for column, kind in rows}
 
     # -- bookkeeping ----------------------------------------------------------------------------
     def _create_schema(self, schema: str) -> None:
@@ -275,6 +278,17 @@ class DuckDBEngine(Engine):
             self.execute(f"INSERT INTO {quote(name)} BY NAME SELECT * FROM _aimass_rows")
         finally:
             self.con.unregister("_aimass_rows")
+
+
+def _check_write(target: TableName, mode: WriteMode, key: Sequence[str]) -> tuple[str, ...]:
+    if mode not in ("replace", "append", "merge"):
+        raise ConfigError(f"mode={mode!r} is not allowed; use one of replace, append, merge")
+    keys = tuple(key)
+    if mode == "merge" and not keys:
+        raise ConfigError(f"merging into {target} needs a primary key (key=[...], --primary-key COL)")
+    if len(set(keys)) != len(keys):
+        raise ConfigError(f"the primary key {list(keys)} names a column twice")
+    return keys
 
 
 def _lock_message(path: Path | str, error: Exception) -> str:

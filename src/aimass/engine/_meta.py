@@ -1,4 +1,4 @@
-"""Bookkeeping tables in ``meta``: every load and every step run leaves a row."""
+"""Bookkeeping tables in ``meta``: every load and every step run leaves a row, cursors their state."""
 
 from __future__ import annotations
 
@@ -52,6 +52,16 @@ META_TABLES: dict[str, pa.Schema] = {
             ("outputs", pa.string()),
             ("warnings", pa.string()),
             ("error", pa.string()),
+        ]
+    ),
+    # one row per load that moved a cursor; the latest row of a state key is its state
+    "source_state": pa.schema(
+        [
+            ("state_key", pa.string()),
+            ("cursor_column", pa.string()),
+            ("cursor_value", pa.string()),
+            ("updated_at", pa.timestamp("us")),
+            ("load_id", pa.string()),
         ]
     ),
 }

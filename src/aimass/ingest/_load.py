@@ -16,10 +16,20 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from aimass._typing import WriteMode
-from aimass.engine import LINEAGE_COLUMNS, Engine, Lineage, LoadRecord, TableName, parse_table_name, utc_now
+from aimass._typing import LoadMode, WriteMode
+from aimass.engine import (
+    LINEAGE_COLUMNS,
+    Engine,
+    Lineage,
+    LoadRecord,
+    TableName,
+    WriteResult,
+    parse_table_name,
+    utc_now,
+)
 from aimass.exceptions import ConfigError, TerminalSourceError
 from aimass.ingest._result import LoadResult, schema_hash
+from aimass.ingest._secrets import mask
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -28,7 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = ["LoadContext", "check_mode", "engine_and_root", "raw_target", "run_load", "with_lineage"]
 
-_MODES: tuple[WriteMode, ...] = ("replace", "append")
+_MODES: tuple[LoadMode, ...] = ("replace", "append", "merge")
 
 
 @dataclass
@@ -93,8 +103,8 @@ def raw_target(name: str) -> TableName:
     return target
 
 
-def check_mode(mode: str) -> WriteMode:
-    """Check a write mode given as text."""
+def check_mode(mode: str) -> LoadMode:
+    """Check a write mode given as text: ``replace``, ``append`` or ``merge``."""
     for allowed in _MODES:
         if mode == allowed:
             return allowed
@@ -108,7 +118,7 @@ def run_load(
     target: TableName,
     mode: WriteMode,
     details: dict[str, Any],
-    load: Callable[[LoadContext], int],
+    load: Callable[[LoadContext], int | WriteResult],
 ) -> LoadResult:
     """Run ``load`` and record it in ``meta.loads`` (status ``ok`` or ``failed``).
 
@@ -120,12 +130,13 @@ def run_load(
         What was loaded, for ``meta.loads.source`` (a path pattern or a URL).
     target : TableName
         The raw table.
-    mode : {"replace", "append"}
+    mode : {"replace", "append", "merge"}
         How the table is written.
     details : dict
         Starting ``meta.loads.details``.
     load : callable
-        Lands the data using the context's lineage and validator; returns the rows written.
+        Lands the data using the context's lineage and validator; returns the rows written, or the
+        engine's ``WriteResult`` (then new and updated rows are reported too).
 
     Returns
     -------
@@ -137,14 +148,20 @@ def run_load(
     Exception
         Whatever ``load`` raised, after the failed load is recorded.
     """
+    source = mask(source)
     record = LoadRecord(source=source, target=str(target), mode=mode)
     context = LoadContext(Lineage(record.load_id, record.started_at.isoformat(sep=" ")), dict(details))
     started = time.perf_counter()
     try:
-        rows = load(context)
+        outcome = load(context)
     except Exception as error:
-        _finish(engine, record, context, status="failed", error=str(error) or type(error).__name__)
+        _finish(engine, record, context, status="failed", error=mask(str(error) or type(error).__name__))
         raise
+    written = outcome if isinstance(outcome, WriteResult) else WriteResult(rows=outcome, rows_new=outcome)
+    rows = written.rows
+    context.details.update(rows_new=written.rows_new, rows_updated=written.rows_updated)
+    if written.changes:
+        context.details["schema_changes"] = written.changes
     _finish(engine, record, context, status="ok", rows=rows)
     return LoadResult(
         target=str(target),
@@ -153,6 +170,10 @@ def run_load(
         load_id=record.load_id,
         schema_hash=context.schema_hash,
         seconds=round(time.perf_counter() - started, 3),
+        rows_new=written.rows_new,
+        rows_updated=written.rows_updated,
+        rows_skipped=written.rows_skipped,
+        source=source,
     )
 
 

@@ -46,6 +46,14 @@ class LoadResult:
         :func:`schema_hash` of the loaded columns (the lineage columns left out).
     seconds : float
         Wall time of the load.
+    rows_new : int
+        Rows whose key was not in the table before (every row for replace and append).
+    rows_updated : int
+        Rows that replaced a row with the same primary key (merge).
+    rows_skipped : int
+        Rows not written: earlier versions of a key in the same load (merge), files already loaded.
+    source : str
+        What was loaded (secrets masked), as in ``meta.loads.source``.
     """
 
     target: str
@@ -54,6 +62,10 @@ class LoadResult:
     load_id: str
     schema_hash: str
     seconds: float
+    rows_new: int = 0
+    rows_updated: int = 0
+    rows_skipped: int = 0
+    source: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The result as plain JSON-ready values."""

@@ -9,7 +9,10 @@ from __future__ import annotations
 from aimass.ingest.files.config import EXTENSIONS, FILE_FORMATS, FileOptions, FileSourceConfig, format_of
 from aimass.ingest.files.source import expand_files, ingest_files
 
+CONFIG = FileSourceConfig
+
 __all__ = [
+    "CONFIG",
     "EXTENSIONS",
     "FILE_FORMATS",
     "FileOptions",

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from aimass._typing import FileFormat, WriteMode
 from aimass.exceptions import ConfigError, TerminalSourceError
@@ -177,15 +177,22 @@ class FileSourceConfig(BaseModel):
     name : str
         The raw table, ``orders`` or ``raw.orders``.
     path : str
-        File or glob, relative to the workspace.
+        File or glob, relative to the workspace; or a ``file://`` or fsspec URL (``memory://``,
+        ``s3://`` when s3fs is installed...), copied to a temporary folder and read natively.
     format : str, optional
         One of :data:`FILE_FORMATS`; from the file ending when omitted.
     sheet : str, optional
         The Excel sheet (the first one when omitted).
     options : FileOptions
         Reader options.
-    mode : {"replace", "append"}, default "replace"
-        Replace the raw table, or append to it.
+    mode : {"replace", "append", "merge"}, default "replace"
+        Replace the raw table, append to it, or merge into it by ``primary_key``.
+    primary_key : tuple of str
+        Key columns, required for ``mode: merge``.
+    flatten : bool, default False
+        For JSON and JSON Lines: nested objects become ``parent__child`` columns and lists become
+        child tables ``<name>__<field>`` keyed to their parent (see :func:`aimass.ingest.flatten`);
+        the parent's key is ``primary_key`` (one column) when given.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -197,11 +204,27 @@ class FileSourceConfig(BaseModel):
     sheet: str | None = None
     options: FileOptions = Field(default_factory=FileOptions)
     mode: WriteMode = "replace"
+    primary_key: tuple[str, ...] = ()
+    flatten: bool = False
+
+    @model_validator(mode="after")
+    def _merge_needs_key(self) -> FileSourceConfig:
+        if self.mode == "merge" and not self.primary_key:
+            raise ValueError("mode merge needs primary_key: the columns that identify a row")
+        if self.flatten and len(self.primary_key) > 1:
+            raise ValueError("flatten takes a one-column primary_key (the parent's key for its child tables)")
+        return self
 
     def ingest(self, workspace: Workspace) -> LoadResult:
         """Load this source into its raw table."""
         from aimass.ingest.files.source import ingest_files
 
+        if self.flatten:
+            from aimass.ingest._flatten import load_flattened_file
+
+            key = self.primary_key[0] if self.primary_key else None
+            results = load_flattened_file(workspace, self.path, self.name, key=key, mode=self.mode)
+            return next(iter(results.values()))  # the parent table's load; children follow it
         return ingest_files(
             workspace,
             self.path,
@@ -210,4 +233,5 @@ class FileSourceConfig(BaseModel):
             mode=self.mode,
             sheet=self.sheet,
             options=self.options,
+            primary_key=self.primary_key,
         )

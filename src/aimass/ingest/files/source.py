@@ -17,7 +17,7 @@ import pyarrow as pa
 from pydantic import ValidationError
 
 from aimass._typing import FileFormat, WriteMode
-from aimass.engine import FileReadRequest, TableName, to_identifier
+from aimass.engine import FileReadRequest, TableName, WriteResult, to_identifier
 from aimass.exceptions import ConfigError, EngineError, TerminalSourceError
 from aimass.ingest._load import LoadContext, check_mode, engine_and_root, raw_target, run_load, with_lineage
 from aimass.ingest._result import LoadResult
@@ -30,12 +30,14 @@ if TYPE_CHECKING:
     from aimass.engine import Engine
     from aimass.workspace import Workspace
 
-__all__ = ["expand_files", "ingest_files"]
+__all__ = ["expand_files", "fetch_url_files", "ingest_files", "land_files"]
 
 #: Delimited files whose head and tail are checked in Python (the rest only for being empty).
 _PROFILED_FILES = 16
 _GLOB_CHARS = re.compile(r"[*?\[\]]")
 _PARQUET_MAGIC = b"PAR1"
+#: ``scheme://`` at the start of a pattern: a ``file://`` or fsspec URL rather than a local path.
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def expand_files(pattern: str | Path, root: Path | None = None) -> list[Path]:
@@ -70,9 +72,59 @@ def expand_files(pattern: str | Path, root: Path | None = None) -> list[Path]:
     return matches
 
 
+def _file_url_path(url: str) -> str:
+    """``file:///data/orders.csv`` -> ``/data/orders.csv`` (``file://localhost/...`` too)."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise ConfigError(f"{url!r} names another host ({parts.netloc}); file:// URLs read this machine only")
+    return unquote(parts.path)
+
+
+def fetch_url_files(pattern: str, folder: Path) -> list[tuple[Path, str]]:
+    """Copy the files an fsspec URL (or glob) names into ``folder``: ``(local copy, URL)`` pairs, sorted.
+
+    Any filesystem fsspec has installed works (``memory://``, ``s3://`` with s3fs, ...).
+
+    Raises
+    ------
+    ConfigError
+        When fsspec does not know the URL's scheme (the message names the package to install).
+    TerminalSourceError
+        When nothing matches, or a file cannot be read.
+    """
+    import fsspec
+
+    scheme = pattern.split("://", 1)[0]
+    try:
+        filesystem, path = fsspec.core.url_to_fs(pattern)
+    except (ImportError, ValueError) as error:
+        raise ConfigError(
+            f"cannot read {pattern!r}: no installed fsspec filesystem handles {scheme}:// ({error}); "
+            "install the package that provides it (e.g. s3fs, gcsfs, adlfs)"
+        ) from None
+    try:
+        if _GLOB_CHARS.search(path):
+            found = sorted(item for item in filesystem.glob(path) if filesystem.isfile(item))
+        else:
+            found = [path] if filesystem.isfile(path) else []
+        if not found:
+            raise TerminalSourceError(f"no file matches {pattern!r}")
+        copies: list[tuple[Path, str]] = []
+        for index, item in enumerate(found):
+            local = folder / str(index) / Path(str(item)).name
+            local.parent.mkdir(parents=True)
+            filesystem.get_file(item, str(local))
+            copies.append((local, filesystem.unstrip_protocol(item)))
+        return copies
+    except OSError as error:
+        raise TerminalSourceError(f"cannot read {pattern!r}: {error}") from None
+
+
 def _table_name(patterns: Sequence[str], root: Path) -> str:
     """``orders_*.csv`` -> ``orders``; several paths -> their common stem; else the first file's stem."""
-    stems = [_GLOB_CHARS.sub("", Path(pattern).stem) for pattern in patterns]
+    stems = [_GLOB_CHARS.sub("", Path(_URL.sub("", pattern)).stem) for pattern in patterns]
     try:
         return to_identifier(_common_start(stems) or stems[0])
     except ConfigError:
@@ -223,7 +275,8 @@ def _land(
     mode: WriteMode,
     sheet: str | None,
     options: FileOptions,
-) -> int:
+    key: Sequence[str] = (),
+) -> WriteResult:
     paths = _expand_all(patterns, root)
     context.files.extend(str(path) for path in paths)
     chosen = _files_format(paths, file_format)
@@ -233,14 +286,68 @@ def _land(
         raise ConfigError(f"--sheet applies to Excel workbooks only, not {chosen} files")
     if chosen == "excel":
         table = _excel_table(paths, sheet, options, context)
-        return engine.write_table(str(target), table, mode=mode, validate=context.validate)
+        return engine.write(str(target), table, mode=mode, validate=context.validate, key=key)
     request = _native_request(paths, chosen, options)
     context.details["text_columns"] = list(request.text_columns)
     context.details["delimiter"] = request.delimiter
     try:
-        return engine.load_files(str(target), request, context.lineage, mode=mode, validate=context.validate)
+        return engine.load_files(
+            str(target), request, context.lineage, mode=mode, validate=context.validate, key=key
+        )
     except EngineError as error:
         raise explain_load_failure(engine, error, request) from None
+
+
+def land_files(
+    engine: Engine,
+    context: LoadContext,
+    paths: Sequence[Path],
+    *,
+    target: TableName,
+    file_format: str | None = None,
+    mode: WriteMode = "append",
+    options: Mapping[str, Any] | FileOptions | None = None,
+    sheet: str | None = None,
+) -> WriteResult:
+    """Land local ``paths`` inside a load another source runs (:func:`~aimass.ingest._load.run_load`).
+
+    For sources that fetch files first (SFTP, fsspec URLs): the same checks and native reader as
+    :func:`ingest_files`, in the caller's load. Returns the rows written.
+    """
+    return _land(
+        engine,
+        context,
+        patterns=[glob.escape(str(path)) for path in paths],
+        root=Path.cwd(),
+        target=target,
+        file_format=_format(file_format),
+        mode=mode,
+        sheet=sheet,
+        options=_options(options),
+    )
+
+
+def _land_urls(engine: Engine, context: LoadContext, patterns: list[str], **land: Any) -> WriteResult:
+    """``_land`` for patterns that may be URLs: ``file://`` read in place, fsspec URLs copied first."""
+    if not any(_URL.match(pattern) for pattern in patterns):
+        return _land(engine, context, patterns=patterns, **land)
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="aimass-files-") as folder:
+        local: list[str] = []
+        names: dict[str, str] = {}
+        for index, pattern in enumerate(patterns):
+            if pattern.startswith("file://"):
+                local.append(_file_url_path(pattern))
+            elif _URL.match(pattern):
+                for path, url in fetch_url_files(pattern, Path(folder) / str(index)):
+                    local.append(glob.escape(str(path)))
+                    names[str(path)] = url
+            else:
+                local.append(pattern)
+        written = _land(engine, context, patterns=local, **land)
+        context.files[:] = [names.get(name, name) for name in context.files]
+        return written
 
 
 def ingest_files(
@@ -252,6 +359,7 @@ def ingest_files(
     mode: WriteMode | str = "replace",
     sheet: str | None = None,
     options: Mapping[str, Any] | FileOptions | None = None,
+    primary_key: Sequence[str] = (),
 ) -> LoadResult:
     """Load local files into a raw table, atomically, with lineage columns and a ``meta.loads`` row.
 
@@ -261,19 +369,25 @@ def ingest_files(
         Where to load; relative paths start at the workspace root (or the current folder for an Engine).
     path_or_glob : str, Path, or a sequence of them
         A file or a glob (``exports/orders_*.csv``, ``**`` allowed), or several; the files must
-        share one format and are read in sorted order.
+        share one format and are read in sorted order. ``file://`` URLs are read in place; any
+        other fsspec URL (``memory://``, ``s3://`` when s3fs is installed...) is copied to a
+        temporary folder first and read natively (``_source_file`` then names the copy;
+        ``meta.loads`` lists the URLs).
     table : str, optional
         The raw table, ``orders`` or ``raw.orders``; from the file name when omitted.
     format : {"csv", "tsv", "parquet", "json", "jsonl", "excel"}, optional
         From the file ending when omitted (``.csv``, ``.tsv``, ``.parquet``, ``.json``,
         ``.jsonl``/``.ndjson``, ``.xlsx``...).
-    mode : {"replace", "append"}, default "replace"
-        Replace the table, or append to it (new columns are added).
+    mode : {"replace", "append", "merge"}, default "replace"
+        Replace the table, append to it (new columns are added), or merge into it by
+        ``primary_key`` (the last version of a row wins).
     sheet : str, optional
         The Excel sheet; the first one when omitted.
     options : mapping or FileOptions, optional
         Reader options: ``delimiter``, ``encoding``, ``header``, ``all_varchar``, ``types``,
         ``text_columns``, ``detect_text_columns`` (see :class:`FileOptions`).
+    primary_key : sequence of str, optional
+        The key columns; required for ``mode="merge"``.
 
     Returns
     -------
@@ -310,10 +424,17 @@ def ingest_files(
     if not patterns:
         raise ConfigError("name at least one file or glob to load")
     target = raw_target(table or _table_name(patterns, root))
+    key = tuple(primary_key)
+    if checked_mode == "merge" and not key:
+        raise ConfigError(
+            f"mode merge needs a primary key for {target}: give primary_key (--primary-key COL)"
+        )
     details: dict[str, Any] = {
         "format": file_format,
         "options": checked_options.model_dump(exclude_defaults=True),
     }
+    if key:
+        details["primary_key"] = list(key)
     if sheet is not None:
         details["sheet"] = sheet
     return run_load(
@@ -322,15 +443,16 @@ def ingest_files(
         target=target,
         mode=checked_mode,
         details=details,
-        load=lambda context: _land(
+        load=lambda context: _land_urls(
             engine,
             context,
-            patterns=patterns,
+            patterns,
             root=root,
             target=target,
             file_format=file_format,
             mode=checked_mode,
             sheet=sheet,
             options=checked_options,
+            key=key,
         ),
     )

@@ -12,7 +12,7 @@ from aimass.exceptions import TerminalSourceError, TransientSourceError
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["bad_body", "redact", "request_failed", "status_failed"]
+__all__ = ["bad_body", "is_retryable", "redact", "request_failed", "status_failed"]
 
 _RETRYABLE_STATUS = frozenset({408, 425, 429})
 _SECRET_PARAM = re.compile(r"key|token|secret|passw|signature|auth", re.IGNORECASE)
@@ -70,13 +70,39 @@ def request_failed(
     )
 
 
-def status_failed(url: str, response: httpx.Response) -> TransientSourceError | TerminalSourceError:
-    """The error for a response whose status is not 2xx: 5xx and 408/425/429 may pass on a retry."""
-    snippet = " ".join(response.text[:300].split())
+def is_retryable(status: int) -> bool:
+    """Whether a response status may pass on a retry (5xx, 408, 425, 429)."""
+    return status >= 500 or status in _RETRYABLE_STATUS
+
+
+def status_failed(
+    url: str, response: httpx.Response, credential: str | None = None
+) -> TransientSourceError | TerminalSourceError:
+    """The error for a response whose status is not 2xx: 5xx and 408/425/429 may pass on a retry.
+
+    Parameters
+    ----------
+    url : str
+        The request's URL, already redacted.
+    response : httpx.Response
+    credential : str, optional
+        What credential was sent (``"the bearer token (auth.token)"``), named for a 401 or 403.
+    """
+    from aimass.ingest._secrets import mask
+
+    snippet = mask(" ".join(response.text[:300].split()))
     said = f" The server said: {snippet}" if snippet else ""
     status = f"{response.status_code} {response.reason_phrase}".strip()
-    if response.status_code >= 500 or response.status_code in _RETRYABLE_STATUS:
+    if is_retryable(response.status_code):
         return TransientSourceError(f"{url} answered {status}.{said} A retry may help.")
+    if response.status_code in (401, 403):
+        if credential is None:
+            check = "the API wants credentials: give the source an auth (bearer, api_key or basic)"
+        elif response.status_code == 401:
+            check = f"check {credential}: it was refused (wrong, expired or not set)"
+        else:
+            check = f"check {credential}: it was accepted but may not access this resource"
+        return TerminalSourceError(f"{url} answered {status}; a retry will not help: {check}.{said}")
     return TerminalSourceError(
         f"{url} answered {status}; a retry will not help until the request is fixed.{said}"
     )

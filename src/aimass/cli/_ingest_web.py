@@ -1,0 +1,116 @@
+"""``aimass ingest web URL [URL ...]``: load HTML tables or repeated records from web pages."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager, nullcontext
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from aimass.cli._common import JsonOption, WorkspaceOption, console, emit_json, fail, open_workspace
+
+if TYPE_CHECKING:
+    from aimass.ingest import LoadResult
+
+__all__ = ["register"]
+
+
+def _fields(values: list[str] | None) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for value in values or []:
+        name, sep, selector = value.partition("=")
+        if not sep or not name or not selector:
+            raise fail(f"--field {value!r} must look like NAME=SELECTOR, e.g. --field price=.price")
+        fields[name] = selector
+    return fields
+
+
+def _print_result(result: LoadResult) -> None:
+    from rich.table import Table
+
+    table = Table(show_header=False, title=f"loaded {result.target}", title_justify="left", box=None)
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    table.add_row("table", result.target)
+    table.add_row("rows", f"{result.rows:,}")
+    shown = list(result.files[:5]) + (
+        [f"... and {len(result.files) - 5} more"] if len(result.files) > 5 else []
+    )
+    table.add_row("pages", "\n".join(shown))
+    table.add_row("seconds", f"{result.seconds:.2f}")
+    table.add_row("load id", result.load_id)
+    console.print(table)
+
+
+def ingest_web_command(
+    urls: Annotated[
+        list[str], typer.Argument(metavar="URL", help="The page(s), or a crawl's start page(s).")
+    ],
+    name: Annotated[
+        str | None, typer.Option("--as", help="The raw table to write (default: from the URL).")
+    ] = None,
+    follow: Annotated[
+        str | None, typer.Option(help="Regular expression of the links to follow (same host only).")
+    ] = None,
+    max_pages: Annotated[int, typer.Option(help="Pages read at most.")] = 10,
+    delay: Annotated[float, typer.Option(help="Seconds between two requests to one host.")] = 1.0,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each page.")] = 30.0,
+    user_agent: Annotated[str | None, typer.Option(help="User agent (default names AI Mass).")] = None,
+    records: Annotated[
+        str | None, typer.Option(help="CSS selector of a repeated element, e.g. 'div.product'.")
+    ] = None,
+    field: Annotated[
+        list[str] | None,
+        typer.Option(help="With --records: column NAME=SELECTOR ('a@href' for an attribute); repeatable."),
+    ] = None,
+    table_index: Annotated[int | None, typer.Option(help="Only this <table> of each page (0-based).")] = None,
+    mode: Annotated[str, typer.Option(metavar="replace|append|merge", help="How to write the table.")] = (
+        "replace"
+    ),
+    primary_key: Annotated[
+        list[str] | None, typer.Option(help="Key column of --mode merge; repeatable.")
+    ] = None,
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Load the <table>s (or repeated records) of web pages into raw.<name>; polite, robots.txt respected."""
+    from pydantic import ValidationError
+
+    from aimass._validation import validation_problems
+    from aimass.exceptions import ConfigError
+    from aimass.ingest.web import WebSourceConfig
+    from aimass.ingest.web.source import DEFAULT_USER_AGENT, default_table
+
+    entry: dict[str, Any] = {
+        "kind": "web",
+        "name": name or default_table(urls[0]),
+        "urls": urls,
+        "follow": follow,
+        "max_pages": max_pages,
+        "delay": delay,
+        "timeout": timeout,
+        "user_agent": user_agent or DEFAULT_USER_AGENT,
+        "records": records,
+        "fields": _fields(field),
+        "table_index": table_index,
+        "mode": mode,
+        "primary_key": primary_key or [],
+    }
+    try:
+        config = WebSourceConfig.model_validate(entry)
+    except ValidationError as error:
+        raise ConfigError(f"aimass ingest web: {'; '.join(validation_problems(error))}") from None
+    status: AbstractContextManager[object] = (
+        nullcontext() if as_json else console.status(f"reading {urls[0]}")
+    )
+    with open_workspace(workspace) as ws, status:
+        result = config.ingest(ws)
+    if as_json:
+        emit_json(result.to_dict())
+    else:
+        _print_result(result)
+
+
+def register(group: typer.Typer) -> None:
+    """Add ``web`` to the ``aimass ingest`` group."""
+    group.command("web")(ingest_web_command)
