@@ -52,6 +52,8 @@ def test_memory_glob_is_copied_and_read_natively(
     ]
     details = json.loads(workspace.engine.sql("SELECT details FROM meta.loads")["details"][0].as_py())
     assert details["files"] == list(result.files)
+    lineage = workspace.engine.sql("SELECT DISTINCT _source_file FROM raw.sales ORDER BY 1").column(0)
+    assert lineage.to_pylist() == list(result.files)  # each row names the URL, not a temporary copy
 
 
 def test_memory_parquet_file(workspace: Workspace, memory: fsspec.AbstractFileSystem) -> None:

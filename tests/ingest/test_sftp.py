@@ -189,6 +189,8 @@ def test_password_login_loads_every_matching_file_into_one_table(
     assert [item["path"] for item in details["remote_files"]] == ["/drop/orders_1.csv", "/drop/orders_2.csv"]
     assert all(len(item["sha256"]) == 64 for item in details["remote_files"])
     assert PASSWORD not in workspace.engine.sql("SELECT * FROM meta.loads").to_pylist().__repr__()
+    lineage = workspace.engine.sql(f"SELECT DISTINCT _source_file FROM {result.target} ORDER BY 1").column(0)
+    assert tuple(lineage.to_pylist()) == result.files  # rows name the sftp:// URL, not the download
 
 
 def test_rerun_skips_unchanged_files_and_loads_a_changed_or_new_one(

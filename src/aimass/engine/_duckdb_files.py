@@ -114,9 +114,9 @@ def _reader_call(request: FileReadRequest, paths: list[Path], encoding: str | No
     return f"read_json({files}, format = {sql_string(style)}, {', '.join(options)})"
 
 
-def _source_file_expression(originals: tuple[Path, ...], read: list[Path]) -> str:
+def _source_file_expression(originals: tuple[Path | str, ...], read: list[Path]) -> str:
     column = f'"{_FILE_COLUMN}"'
-    if list(originals) == read:
+    if [str(o) for o in originals] == [str(r) for r in read]:
         return column
     cases = " ".join(
         f"WHEN {sql_string(str(r))} THEN {sql_string(str(o))}" for r, o in zip(read, originals, strict=True)
@@ -144,7 +144,7 @@ def select_files_sql(engine: DuckDBEngine, request: FileReadRequest, lineage: Li
     paths, encoding = _readable_paths(engine, request)
     return (
         f'SELECT * EXCLUDE ("{_FILE_COLUMN}"), {sql_string(lineage.load_id)} AS _load_id, '
-        f"{_source_file_expression(request.paths, paths)} AS _source_file, "
+        f"{_source_file_expression(request.source_names or request.paths, paths)} AS _source_file, "
         f"TIMESTAMP {sql_string(lineage.loaded_at)} AS _loaded_at "
         f"FROM {_reader_call(request, paths, encoding)}"
     )

@@ -43,6 +43,9 @@ class FileReadRequest:
         Column type overrides, e.g. ``{"zip": "VARCHAR"}``.
     text_columns : tuple of str
         Columns forced to text (identifiers whose leading zeros must survive).
+    source_names : tuple of str
+        What ``_source_file`` says for each path, in order (the URL a downloaded copy came from);
+        the paths themselves when empty.
     """
 
     paths: tuple[Path, ...]
@@ -53,3 +56,4 @@ class FileReadRequest:
     all_varchar: bool = False
     types: dict[str, str] = field(default_factory=dict)
     text_columns: tuple[str, ...] = ()
+    source_names: tuple[str, ...] = ()

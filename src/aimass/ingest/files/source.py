@@ -7,6 +7,7 @@ looked at in Python first. Excel workbooks are read with python-calamine into Ar
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import re
 from collections.abc import Mapping, Sequence
@@ -253,13 +254,13 @@ def _native_request(paths: list[Path], file_format: FileFormat, options: FileOpt
 
 
 def _excel_table(
-    paths: list[Path], sheet: str | None, options: FileOptions, context: LoadContext
+    paths: list[Path], sheet: str | None, options: FileOptions, context: LoadContext, shown: list[str]
 ) -> pa.Table:
     parts = [
         with_lineage(
-            read_excel(path, sheet, detect_text_columns=options.detect_text_columns), context.lineage, path
+            read_excel(path, sheet, detect_text_columns=options.detect_text_columns), context.lineage, name
         )
-        for path in paths
+        for path, name in zip(paths, shown, strict=True)
     ]
     return pa.concat_tables(parts, promote_options="permissive") if len(parts) > 1 else parts[0]
 
@@ -276,8 +277,10 @@ def _land(
     sheet: str | None,
     options: FileOptions,
     key: Sequence[str] = (),
+    names: Mapping[str, str] | None = None,
 ) -> WriteResult:
     paths = _expand_all(patterns, root)
+    shown = [(names or {}).get(str(path), str(path)) for path in paths]
     context.files.extend(str(path) for path in paths)
     chosen = _files_format(paths, file_format)
     context.details["format"] = chosen
@@ -285,9 +288,11 @@ def _land(
     if sheet is not None and chosen != "excel":
         raise ConfigError(f"--sheet applies to Excel workbooks only, not {chosen} files")
     if chosen == "excel":
-        table = _excel_table(paths, sheet, options, context)
+        table = _excel_table(paths, sheet, options, context, shown)
         return engine.write(str(target), table, mode=mode, validate=context.validate, key=key)
     request = _native_request(paths, chosen, options)
+    if names:
+        request = dataclasses.replace(request, source_names=tuple(shown))
     context.details["text_columns"] = list(request.text_columns)
     context.details["delimiter"] = request.delimiter
     try:
@@ -308,11 +313,13 @@ def land_files(
     mode: WriteMode = "append",
     options: Mapping[str, Any] | FileOptions | None = None,
     sheet: str | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> WriteResult:
     """Land local ``paths`` inside a load another source runs (:func:`~aimass.ingest._load.run_load`).
 
     For sources that fetch files first (SFTP, fsspec URLs): the same checks and native reader as
-    :func:`ingest_files`, in the caller's load. Returns the rows written.
+    :func:`ingest_files`, in the caller's load. ``names`` maps a local path to what its rows'
+    ``_source_file`` should say (the URL it was fetched from). Returns what was written.
     """
     return _land(
         engine,
@@ -324,6 +331,7 @@ def land_files(
         mode=mode,
         sheet=sheet,
         options=_options(options),
+        names=names,
     )
 
 
@@ -345,7 +353,7 @@ def _land_urls(engine: Engine, context: LoadContext, patterns: list[str], **land
                     names[str(path)] = url
             else:
                 local.append(pattern)
-        written = _land(engine, context, patterns=local, **land)
+        written = _land(engine, context, patterns=local, names=names, **land)
         context.files[:] = [names.get(name, name) for name in context.files]
         return written
 
@@ -371,8 +379,8 @@ def ingest_files(
         A file or a glob (``exports/orders_*.csv``, ``**`` allowed), or several; the files must
         share one format and are read in sorted order. ``file://`` URLs are read in place; any
         other fsspec URL (``memory://``, ``s3://`` when s3fs is installed...) is copied to a
-        temporary folder first and read natively (``_source_file`` then names the copy;
-        ``meta.loads`` lists the URLs).
+        temporary folder first and read natively (``_source_file`` and ``meta.loads`` name the
+        URLs).
     table : str, optional
         The raw table, ``orders`` or ``raw.orders``; from the file name when omitted.
     format : {"csv", "tsv", "parquet", "json", "jsonl", "excel"}, optional

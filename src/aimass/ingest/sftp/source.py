@@ -390,8 +390,16 @@ def ingest_sftp(
             context.details["remote_files"] = [asdict(item) for item in fresh]
             if not fresh:
                 return 0
+            names = {str(path): location.url(item.path) for path, item in zip(local, fresh, strict=True)}
             written = land_files(
-                engine, context, local, target=target, file_format=format, mode=mode, options=options
+                engine,
+                context,
+                local,
+                target=target,
+                file_format=format,
+                mode=mode,
+                options=options,
+                names=names,
             )
             context.files[:] = [location.url(item.path) for item in fresh]
             return written
