@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from aimass.cli._common import JsonOption, WorkspaceOption, console, emit_json, fail, open_workspace
+from aimass.cli._common import JsonOption, WorkspaceOption, fail
+from aimass.cli._ingest_common import build_source, run_and_report
 
 if TYPE_CHECKING:
-    from aimass.ingest import LoadResult
+    pass
 
 __all__ = ["register"]
 
@@ -76,23 +76,6 @@ def _auth(
     return None
 
 
-def _print_result(result: LoadResult) -> None:
-    from rich.table import Table
-
-    table = Table(show_header=False, title=f"loaded {result.target}", title_justify="left", box=None)
-    table.add_column(style="bold")
-    table.add_column(overflow="fold")
-    table.add_row("table", result.target)
-    table.add_row("rows", f"{result.rows:,}")
-    table.add_row(
-        "new / updated / skipped", f"{result.rows_new:,} / {result.rows_updated:,} / {result.rows_skipped:,}"
-    )
-    table.add_row("url", "\n".join(result.files))
-    table.add_row("seconds", f"{result.seconds:.2f}")
-    table.add_row("load id", result.load_id)
-    console.print(table)
-
-
 def ingest_http_command(
     url: Annotated[str, typer.Argument(help="The API address, http:// or https://.")],
     name: Annotated[
@@ -146,10 +129,7 @@ def ingest_http_command(
     as_json: JsonOption = False,
 ) -> None:
     """Load JSON records from an HTTP API into raw.<name>, page by page, with retries and lineage."""
-    from pydantic import ValidationError
 
-    from aimass._validation import validation_problems
-    from aimass.exceptions import ConfigError
     from aimass.ingest.http import HttpSourceConfig
 
     entry: dict[str, Any] = {
@@ -171,20 +151,8 @@ def ingest_http_command(
         "mode": mode,
         "primary_key": primary_key or [],
     }
-    try:
-        config = HttpSourceConfig.model_validate(entry)
-    except ValidationError as error:
-        problems = "; ".join(validation_problems(error, skip=(*_STYLES, "bearer", "api_key", "basic")))
-        raise ConfigError(f"aimass ingest http: {problems}") from None
-    status: AbstractContextManager[object] = (
-        nullcontext() if as_json else console.status(f"loading {config.url}")
-    )
-    with open_workspace(workspace) as ws, status:
-        result = config.ingest(ws)
-    if as_json:
-        emit_json(result.to_dict())
-    else:
-        _print_result(result)
+    config = build_source("http", HttpSourceConfig, entry, skip=(*_STYLES, "bearer", "api_key", "basic"))
+    run_and_report(config.ingest, workspace=workspace, as_json=as_json, status=f"loading {config.url}")
 
 
 def register(group: typer.Typer) -> None:

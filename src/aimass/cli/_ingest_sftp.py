@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from aimass.cli._common import JsonOption, WorkspaceOption, console, emit_json, open_workspace
+from aimass.cli._common import JsonOption, WorkspaceOption
+from aimass.cli._ingest_common import build_source, run_and_report
 
 if TYPE_CHECKING:
-    from aimass.ingest import LoadResult
+    pass
 
 __all__ = ["register"]
-
-
-def _print_result(result: LoadResult) -> None:
-    from rich.table import Table
-
-    table = Table(show_header=False, title=f"loaded {result.target}", title_justify="left", box=None)
-    table.add_column(style="bold")
-    table.add_column(overflow="fold")
-    table.add_row("table", result.target)
-    table.add_row("rows", f"{result.rows:,}")
-    shown = list(result.files[:5]) + (
-        [f"... and {len(result.files) - 5} more"] if len(result.files) > 5 else []
-    )
-    table.add_row("files", "\n".join(shown) or "(none new)")
-    table.add_row("seconds", f"{result.seconds:.2f}")
-    table.add_row("load id", result.load_id)
-    console.print(table)
 
 
 def ingest_sftp_command(
@@ -63,10 +46,7 @@ def ingest_sftp_command(
     as_json: JsonOption = False,
 ) -> None:
     """Load the files matching --pattern in an SFTP folder into raw.<name>, skipping files loaded before."""
-    from pydantic import ValidationError
 
-    from aimass._validation import validation_problems
-    from aimass.exceptions import ConfigError
     from aimass.ingest.sftp import SftpSourceConfig
     from aimass.ingest.sftp.source import default_table
 
@@ -84,19 +64,8 @@ def ingest_sftp_command(
         "mode": mode,
         "timeout": timeout,
     }
-    try:
-        config = SftpSourceConfig.model_validate(entry)
-    except ValidationError as error:
-        raise ConfigError(f"aimass ingest sftp: {'; '.join(validation_problems(error))}") from None
-    status: AbstractContextManager[object] = (
-        nullcontext() if as_json else console.status(f"loading {url} {pattern}")
-    )
-    with open_workspace(workspace) as ws, status:
-        result = config.ingest(ws)
-    if as_json:
-        emit_json(result.to_dict())
-    else:
-        _print_result(result)
+    config = build_source("sftp", SftpSourceConfig, entry)
+    run_and_report(config.ingest, workspace=workspace, as_json=as_json, status=f"loading {url} {pattern}")
 
 
 def register(group: typer.Typer) -> None:

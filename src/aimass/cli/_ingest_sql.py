@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from aimass.cli._common import JsonOption, WorkspaceOption, console, emit_json, fail, open_workspace
+from aimass.cli._common import JsonOption, WorkspaceOption
+from aimass.cli._ingest_common import build_source, run_and_report
 
 if TYPE_CHECKING:
-    from aimass.ingest import LoadResult
+    pass
 
 __all__ = ["register"]
-
-
-def _print_results(results: list[LoadResult]) -> None:
-    from rich.table import Table
-
-    table = Table(title="loaded from the database", title_justify="left")
-    for column in ("table", "rows", "new", "updated", "seconds", "load id"):
-        table.add_column(
-            column, justify="right" if column in ("rows", "new", "updated", "seconds") else "left"
-        )
-    for result in results:
-        new, updated = getattr(result, "rows_new", None), getattr(result, "rows_updated", None)
-        table.add_row(
-            result.target,
-            f"{result.rows:,}",
-            "" if new is None else f"{new:,}",
-            "" if updated is None else f"{updated:,}",
-            f"{result.seconds:.2f}",
-            result.load_id,
-        )
-    console.print(table)
 
 
 def sql(
@@ -76,7 +55,6 @@ def sql(
     as_json: JsonOption = False,
 ) -> None:
     """Load tables, a schema or a query from a database into raw tables (chunked, incremental)."""
-    from pydantic import ValidationError
 
     from aimass.ingest.sql import SqlSourceConfig
 
@@ -95,22 +73,10 @@ def sql(
         entry["name"] = raw_name
     if password_env:
         entry["password"] = f"${{{password_env}}}"
-    try:
-        config = SqlSourceConfig.model_validate(entry)
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(map(str, item['loc'])) or 'options'}: {item['msg']}" for item in error.errors()
-        )
-        raise fail(f"aimass ingest sql: {problems}") from None
-    status: AbstractContextManager[object] = (
-        nullcontext() if as_json else console.status("reading from the database")
+    config = build_source("sql", SqlSourceConfig, entry)
+    run_and_report(
+        config.ingest_each, workspace=workspace, as_json=as_json, status="reading from the database"
     )
-    with open_workspace(workspace) as ws, status:
-        results = config.ingest_each(ws)
-    if as_json:
-        emit_json([result.to_dict() for result in results])
-    else:
-        _print_results(results)
 
 
 def register(group: typer.Typer) -> None:

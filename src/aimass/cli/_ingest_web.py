@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from aimass.cli._common import JsonOption, WorkspaceOption, console, emit_json, fail, open_workspace
+from aimass.cli._common import JsonOption, WorkspaceOption, fail
+from aimass.cli._ingest_common import build_source, run_and_report
 
 if TYPE_CHECKING:
-    from aimass.ingest import LoadResult
+    pass
 
 __all__ = ["register"]
 
@@ -23,23 +23,6 @@ def _fields(values: list[str] | None) -> dict[str, str]:
             raise fail(f"--field {value!r} must look like NAME=SELECTOR, e.g. --field price=.price")
         fields[name] = selector
     return fields
-
-
-def _print_result(result: LoadResult) -> None:
-    from rich.table import Table
-
-    table = Table(show_header=False, title=f"loaded {result.target}", title_justify="left", box=None)
-    table.add_column(style="bold")
-    table.add_column(overflow="fold")
-    table.add_row("table", result.target)
-    table.add_row("rows", f"{result.rows:,}")
-    shown = list(result.files[:5]) + (
-        [f"... and {len(result.files) - 5} more"] if len(result.files) > 5 else []
-    )
-    table.add_row("pages", "\n".join(shown))
-    table.add_row("seconds", f"{result.seconds:.2f}")
-    table.add_row("load id", result.load_id)
-    console.print(table)
 
 
 def ingest_web_command(
@@ -74,10 +57,7 @@ def ingest_web_command(
     as_json: JsonOption = False,
 ) -> None:
     """Load the <table>s (or repeated records) of web pages into raw.<name>; polite, robots.txt respected."""
-    from pydantic import ValidationError
 
-    from aimass._validation import validation_problems
-    from aimass.exceptions import ConfigError
     from aimass.ingest.web import WebSourceConfig
     from aimass.ingest.web.source import DEFAULT_USER_AGENT, default_table
 
@@ -96,19 +76,8 @@ def ingest_web_command(
         "mode": mode,
         "primary_key": primary_key or [],
     }
-    try:
-        config = WebSourceConfig.model_validate(entry)
-    except ValidationError as error:
-        raise ConfigError(f"aimass ingest web: {'; '.join(validation_problems(error))}") from None
-    status: AbstractContextManager[object] = (
-        nullcontext() if as_json else console.status(f"reading {urls[0]}")
-    )
-    with open_workspace(workspace) as ws, status:
-        result = config.ingest(ws)
-    if as_json:
-        emit_json(result.to_dict())
-    else:
-        _print_result(result)
+    config = build_source("web", WebSourceConfig, entry)
+    run_and_report(config.ingest, workspace=workspace, as_json=as_json, status=f"reading {urls[0]}")
 
 
 def register(group: typer.Typer) -> None:

@@ -20,9 +20,9 @@ from typer import _click as click
 from typer.core import TyperGroup
 
 from aimass.cli._common import JsonOption, WorkspaceOption, console, emit_json, fail, open_workspace
+from aimass.cli._ingest_common import print_result
 
 if TYPE_CHECKING:
-    from aimass.ingest import LoadResult
     from aimass.ingest._sources import SourceOutcome
 
 __all__ = ["IngestGroup", "app", "register"]
@@ -80,23 +80,6 @@ def _parse_types(pairs: list[str]) -> dict[str, str]:
             raise fail(f"--types {pair!r} must look like COLUMN=TYPE, e.g. --types zip=VARCHAR")
         types[column] = kind
     return types
-
-
-def _print_result(result: LoadResult) -> None:
-    from rich.table import Table
-
-    shown = list(result.files[:5]) + (
-        [f"... and {len(result.files) - 5} more"] if len(result.files) > 5 else []
-    )
-    table = Table(show_header=False, title=f"loaded {result.target}", title_justify="left", box=None)
-    table.add_column(style="bold")
-    table.add_column(overflow="fold")
-    table.add_row("table", result.target)
-    table.add_row("rows", f"{result.rows:,}")
-    table.add_row("files" if len(result.files) > 1 else "file", "\n".join(shown))
-    table.add_row("seconds", f"{result.seconds:.2f}")
-    table.add_row("load id", result.load_id)
-    console.print(table)
 
 
 def ingest_files_command(
@@ -192,7 +175,7 @@ def ingest_files_command(
     if as_json:
         emit_json(result.to_dict())
     else:
-        _print_result(result)
+        print_result(result)
 
 
 def _ingest_flattened(
@@ -209,7 +192,7 @@ def _ingest_flattened(
         emit_json([result.to_dict() for result in results.values()])
         return
     for result in results.values():
-        _print_result(result)
+        print_result(result)
 
 
 def _outcome_row(outcome: SourceOutcome) -> dict[str, Any]:
