@@ -16,26 +16,22 @@ import argparse
 import datetime as dt
 import os
 import platform
-import re
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import NamedTuple
 
 import duckdb
 
+from _common import README, THREADS, Timing, machine, write_readme
 from aimass import Workspace
 from aimass.ingest import ingest_files
 from aimass.settings import EngineSettings, Settings
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "_data"
-README = HERE / "README.md"
-THREADS = 2
 TARGET = 1.3
-START, END = "<!-- bench:ingest:start -->", "<!-- bench:ingest:end -->"
 
 _GENERATE = """
 COPY (
@@ -72,14 +68,6 @@ def orders_csv(rows: int) -> Path:
     return path
 
 
-class Timing(NamedTuple):
-    """Wall and CPU (all threads of this process) seconds of one run, and the rows it loaded."""
-
-    wall: float
-    cpu: float
-    rows: int
-
-
 def time_ours(csv: Path, scratch: Path) -> Timing:
     """``ingest_files`` into a fresh workspace (timed until the database is closed)."""
     folder = Path(tempfile.mkdtemp(dir=scratch))
@@ -109,35 +97,6 @@ def time_peer(csv: Path, scratch: Path) -> Timing:
         return Timing(time.perf_counter() - started, time.process_time() - cpu, int(row[0]) if row else 0)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def machine() -> str:
-    """``N cores, M GiB``, and the CPU model when known."""
-    memory = 0.0
-    model = platform.processor() or platform.machine()
-    try:
-        meminfo = Path("/proc/meminfo").read_text()
-        memory = int(re.search(r"MemTotal:\s+(\d+)", meminfo).group(1)) / 2**20  # type: ignore[union-attr]
-        found = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
-        model = found.group(1).strip() if found else model
-    except (OSError, AttributeError):
-        pass
-    return f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB RAM"
-
-
-def write_readme(section: str) -> None:
-    """Put ``section`` between the ingest markers of ``bench/README.md`` (created when missing)."""
-    block = f"{START}\n{section.rstrip()}\n{END}"
-    fresh = (
-        "# Benchmarks\n\nSide-by-side runs against a peer, one script per capability; each script "
-        "rewrites its own section below with the numbers of its latest run.\n"
-    )
-    text = README.read_text(encoding="utf-8") if README.exists() else fresh
-    if START in text and END in text:
-        text = text[: text.index(START)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    README.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,7 +165,7 @@ Load average (1 min) before / after: {load_before:.2f} / {load_after:.2f}. The m
 times vary with what else runs: the runs alternate and the best of each side is compared.
 """
     if not args.no_readme:
-        write_readme(section)
+        write_readme("ingest", section)
         print(f"updated {README}")
     return 0
 

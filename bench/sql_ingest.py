@@ -17,29 +17,25 @@ import argparse
 import datetime as dt
 import os
 import platform
-import re
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import NamedTuple
 
 import duckdb
 
+from _common import THREADS, Timing, machine, write_readme
 from aimass import Workspace
 from aimass.ingest.sql import has_native_reader, ingest_sql
 from aimass.settings import EngineSettings, Settings
 
 HERE = Path(__file__).resolve().parent
-README = HERE / "README.md"
-THREADS = 2
 TARGET_RATIO = 2.0
 TARGET_RATE = 200_000
 DATABASE = "aimass_bench"
 TABLE = "bench_orders"
 SERVER = "postgresql://postgres@127.0.0.1:5432"
-START, END = "<!-- bench:sql_ingest:start -->", "<!-- bench:sql_ingest:end -->"
 
 _GENERATE = f"""
 CREATE TABLE {TABLE} AS
@@ -77,14 +73,6 @@ def bench_table(rows: int) -> str:
             con.execute(_GENERATE.format(rows=rows))
             con.execute(f"ANALYZE {TABLE}")
     return url
-
-
-class Timing(NamedTuple):
-    """Wall and CPU (all threads of this process) seconds of one run, and the rows it loaded."""
-
-    wall: float
-    cpu: float
-    rows: int
 
 
 def time_ours(url: str, scratch: Path, native: bool) -> Timing:
@@ -127,31 +115,6 @@ def time_peer(url: str, scratch: Path) -> Timing:
         return Timing(time.perf_counter() - started, time.process_time() - cpu, int(row[0]) if row else 0)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def machine() -> str:
-    """``N cores (model), M GiB RAM``."""
-    memory = 0.0
-    model = platform.processor() or platform.machine()
-    try:
-        meminfo = Path("/proc/meminfo").read_text()
-        memory = int(re.search(r"MemTotal:\s+(\d+)", meminfo).group(1)) / 2**20  # type: ignore[union-attr]
-        found = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
-        model = found.group(1).strip() if found else model
-    except (OSError, AttributeError):
-        pass
-    return f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB RAM"
-
-
-def write_readme(section: str) -> None:
-    """Put ``section`` between the sql_ingest markers of ``bench/README.md`` (appended when missing)."""
-    block = f"{START}\n{section.rstrip()}\n{END}"
-    text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        text = text[: text.index(START)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    README.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -242,7 +205,7 @@ All runs, wall (s): aimass {walls_ours}; pandas {walls_peer}.
 {generic_line}Load average (1 min) before / after: {load_before:.2f} / {load_after:.2f}. The machine is
 shared, so wall times vary with what else runs: the runs alternate and the best of each side is compared.
 """
-    write_readme(section)
+    write_readme("sql_ingest", section)
     return 0
 
 
