@@ -88,7 +88,7 @@ class Workspace:
     >>> root = tempfile.mkdtemp()
     >>> with Workspace.init(root) as ws:
     ...     sorted(ws.engine.list_tables(schema="meta"))
-    ['meta.loads', 'meta.runs', 'meta.source_state']
+    ['meta.loads', 'meta.quality_results', 'meta.quality_runs', 'meta.runs', 'meta.source_state']
     """
 
     root: Path

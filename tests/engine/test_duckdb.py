@@ -14,7 +14,13 @@ from aimass.exceptions import ConfigError, EngineError, TableNotFoundError
 
 def test_init_creates_layers_and_meta_tables(workspace: Workspace) -> None:
     engine = workspace.engine
-    assert engine.list_tables() == ["meta.loads", "meta.runs", "meta.source_state"]
+    assert engine.list_tables() == [
+        "meta.loads",
+        "meta.quality_results",
+        "meta.quality_runs",
+        "meta.runs",
+        "meta.source_state",
+    ]
     schemas = {
         row["schema_name"]
         for row in engine.sql("SELECT schema_name FROM information_schema.schemata").to_pylist()

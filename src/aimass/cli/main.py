@@ -20,10 +20,14 @@ COMMAND_MODULES: tuple[str, ...] = (
     "aimass.cli.export",
     "aimass.cli.mapping",
     "aimass.cli.prepare",
+    "aimass.cli.dedupe",
     "aimass.cli.run",
     "aimass.cli.demo",
     "aimass.cli.serve",
     "aimass.cli.keys",
+    "aimass.cli.check",
+    "aimass.cli.report",
+    "aimass.cli.profile",
 )
 
 app = typer.Typer(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from aimass.prepare import Mapping
 
-__all__ = ["DEMO_MAPPING_YAML", "DEMO_SOURCES_YAML", "demo_mapping", "write_demo_config"]
+__all__ = ["DEMO_MAPPING_YAML", "DEMO_RULES_YAML", "DEMO_SOURCES_YAML", "demo_mapping", "write_demo_config"]
 
 DEMO_SOURCES_YAML = """\
 # sources.yaml: what `aimass ingest` loads into the raw layer (raw.<name>).
@@ -142,6 +142,82 @@ tables:
       cost: {from: cost, parse: number}
 """
 
+DEMO_RULES_YAML = """\
+# quality/rules.yaml: what `aimass check` (and the `quality` step) verifies in the demo workspace.
+# The raw rules are warnings: they find the mess `aimass prepare` cleans up. The core rules are
+# errors: after prepare they must hold. Kinds: not_null, unique, between, in_set, regex, type,
+# foreign_key, freshness, row_count, sql (see docs/quality.md).
+rules:
+  # raw layer: the planted problems
+  - id: raw_orders_exact_duplicates
+    kind: unique                       # no columns: whole rows (lineage columns left out)
+    table: raw.orders
+    level: warn
+    description: about 1% of the export's rows are repeated right after themselves
+  - id: raw_orders_order_date_iso
+    kind: regex
+    table: raw.orders
+    column: Order Date
+    pattern: '\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}'
+    level: warn
+    description: the export mixes five date formats; only one in five rows is ISO 8601
+  - id: raw_orders_qty_integer
+    kind: type
+    table: raw.orders
+    column: Qty
+    type: integer
+  - id: raw_customers_id_present
+    kind: not_null
+    table: raw.customers
+    column: 客户编号
+  # core layer: what prepare guarantees
+  - id: core_orders_key_unique
+    kind: unique
+    table: core.orders
+    columns: [order_id, line_no]
+  - id: core_orders_customer_known
+    kind: foreign_key
+    table: core.orders
+    columns: [customer_id]
+    to_table: core.customers
+  - id: core_orders_quantity_range
+    kind: between
+    table: core.orders
+    column: quantity
+    min: 1
+    max: 100
+  - id: core_orders_channel_values
+    kind: in_set
+    table: core.orders
+    column: channel
+    values: [store, online, app, global_web]
+  - id: core_orders_channel_known
+    kind: not_null
+    table: core.orders
+    column: channel
+    level: warn
+    threshold: 0.01                    # 0.5% of orders have no channel in the source system
+  - id: core_orders_not_after_as_of
+    kind: sql
+    table: core.orders
+    sql: SELECT * FROM core.orders WHERE ordered_at >= TIMESTAMP '2025-01-01 00:00:00'
+    description: no order is dated on or after the world's as_of
+  - id: core_events_fresh
+    kind: freshness
+    table: core.events
+    column: occurred_at
+    max_age: 2d
+    as_of: 2025-01-01T00:00:00Z
+  - id: core_customers_id_unique
+    kind: unique
+    table: core.customers
+    columns: customer_id
+  - id: core_customers_row_count
+    kind: row_count
+    table: core.customers
+    min: 1
+"""
+
 
 def demo_mapping() -> Mapping:
     """The demo mapping, parsed and checked (an :class:`aimass.prepare.Mapping`)."""
@@ -161,7 +237,8 @@ def write_demo_config(path: str | Path) -> None:
     """Make ``path`` a workspace ready for ``aimass ingest`` and ``aimass prepare`` on the demo exports.
 
     Writes ``aimass.toml`` (with the warehouse) when the folder is not a workspace yet, and
-    ``sources.yaml`` and ``mapping.yaml`` (replacing earlier versions, which the generator owns).
+    ``sources.yaml``, ``mapping.yaml`` and ``quality/rules.yaml`` (replacing earlier versions, which
+    the generator owns).
 
     Parameters
     ----------
@@ -183,3 +260,5 @@ def write_demo_config(path: str | Path) -> None:
     Workspace.init(root, exist_ok=True).close()
     _write_if_changed(root / "sources.yaml", DEMO_SOURCES_YAML)
     _write_if_changed(root / "mapping.yaml", DEMO_MAPPING_YAML)
+    (root / "quality").mkdir(exist_ok=True)
+    _write_if_changed(root / "quality" / "rules.yaml", DEMO_RULES_YAML)

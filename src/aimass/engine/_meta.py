@@ -64,6 +64,37 @@ META_TABLES: dict[str, pa.Schema] = {
             ("load_id", pa.string()),
         ]
     ),
+    # one row per run of the quality rules (aimass.quality.run_rules)
+    "quality_runs": pa.schema(
+        [
+            ("run_id", pa.string()),
+            ("started_at", pa.timestamp("us")),
+            ("finished_at", pa.timestamp("us")),
+            ("source", pa.string()),
+            ("n_rules", pa.int64()),
+            ("n_passed", pa.int64()),
+            ("n_warned", pa.int64()),
+            ("n_failed", pa.int64()),
+            ("status", pa.string()),
+        ]
+    ),
+    # one row per rule per run; samples is JSON text holding up to 20 failing rows
+    "quality_results": pa.schema(
+        [
+            ("run_id", pa.string()),
+            ("rule_id", pa.string()),
+            ("table_name", pa.string()),
+            ("column_name", pa.string()),
+            ("kind", pa.string()),
+            ("level", pa.string()),
+            ("status", pa.string()),
+            ("n_rows", pa.int64()),
+            ("n_failed", pa.int64()),
+            ("pct_failed", pa.float64()),
+            ("samples", pa.string()),
+            ("detail", pa.string()),
+        ]
+    ),
 }
 
 

@@ -14,7 +14,13 @@ from aimass.pipeline._step import NoParams, Step, StepResult
 __all__ = ["STEP_MODULES", "get_step", "order_steps", "register", "registered_steps", "step"]
 
 #: Modules that define built-in steps; each issue appends its module here.
-STEP_MODULES: tuple[str, ...] = ("aimass.ingest._step", "aimass.prepare._step")
+STEP_MODULES: tuple[str, ...] = (
+    "aimass.ingest._step",
+    "aimass.prepare._step",
+    "aimass.quality._step",
+    "aimass.quality._profile_step",
+    "aimass.report._step",
+)
 
 _REGISTRY: dict[str, Step] = {}
 _loaded = False

@@ -15,6 +15,7 @@ from aimass.exceptions import ConfigError
 from aimass.prepare._mapping import DERIVED_COLUMNS, ColumnMapping, Mapping, TableMapping
 from aimass.prepare._money import money_currency
 from aimass.prepare._parsers import get_parser
+from aimass.prepare._synonyms import harmonize
 from aimass.prepare._transforms import get_transform, sha256
 
 if TYPE_CHECKING:
@@ -72,6 +73,8 @@ class ColumnPlan:
     parse_input: ir.Value | None = None
     parsed: ir.Value | None = None
     currency: ir.Value | None = None
+    synonyms: dict[str, tuple[str, ...]] | None = None
+    synonym_input: ir.Value | None = None
 
     def unparsed(self) -> ir.BooleanValue | None:
         """True where the parser was given a value and returned null."""
@@ -100,7 +103,8 @@ class TablePlan:
 
         For each parsed column a flag ``bad__<column>`` (the parser was given a value and returned
         null); for each money column its currency ``currency__<column>`` and parser input
-        ``text__<column>``. Prepare caches this (``Table.cache``), so the raw table is read and the
+        ``text__<column>``; for each harmonized column its value before the synonyms,
+        ``synonym_input__<column>``. Prepare caches this (``Table.cache``), so the raw table is read and the
         normalizers run once, however many checks follow.
         """
         values = {column.name: column.value for column in self.columns}
@@ -108,14 +112,24 @@ class TablePlan:
         money = [column for column in self.columns if column.currency is not None]
         currencies = {f"currency__{c.name}": c.currency for c in money}
         texts = {f"text__{c.name}": c.parse_input for c in money}
-        return self.raw.select(**values, **flags, **currencies, **texts)
+        inputs = {
+            f"synonym_input__{c.name}": c.synonym_input for c in self.columns if c.synonym_input is not None
+        }
+        return self.raw.select(**values, **flags, **currencies, **texts, **inputs)
 
-    def output(self, staged: ir.Table) -> ir.Table:
-        """The rows to write from :meth:`staged`: mapped columns, deduplicated, derived columns added."""
-        table = staged.select(*(column.name for column in self.columns))
+    def selected(self, staged: ir.Table) -> ir.Table:
+        """The mapped columns of :meth:`staged` (where missing-value policies apply)."""
+        return staged.select(*(column.name for column in self.columns))
+
+    def finish(self, table: ir.Table) -> ir.Table:
+        """:meth:`selected` rows deduplicated (``dedupe: exact``), derived columns added."""
         if self.mapping.dedupe == "exact":
             table = table.distinct()
         return _add_derived(table, self.derived)
+
+    def output(self, staged: ir.Table) -> ir.Table:
+        """The rows to write from :meth:`staged`: mapped columns, deduplicated, derived columns added."""
+        return self.finish(self.selected(staged))
 
 
 def _column(
@@ -134,6 +148,10 @@ def _column(
         for transform in column.clean:
             value = get_transform(transform)(value)
         plan = ColumnPlan(name, value, source=column.source, raw=original)
+        synonyms = policy_of.synonym_table(column)
+        if synonyms is not None:
+            plan.synonyms, plan.synonym_input = synonyms, value
+            value = harmonize(value, synonyms)
         if column.parse is not None:
             policy = policy_of.policy(column, base)
             plan.parse, plan.parse_input = column.parse, value

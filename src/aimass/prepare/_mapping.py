@@ -14,16 +14,24 @@ every error names the file, the table, the column and what is allowed. Example::
           ordered_at: {from: Order Date, parse: datetime}
           discount: {from: Discount, parse: money, default: 0}
           channel: {from: Channel, clean: [trim, lower]}
+          quantity: {from: Qty, parse: number, outliers: iqr}   # adds quantity__outlier (never drops)
+          store_id: {from: Store, missing: {policy: fill_group_mode, by: [channel]}}
       customers:
         from: raw.customers
         unmapped: attrs                        # pack every raw column not named below into attrs
         columns:
-          email_hash: {from: Email, clean: [trim, lower], hash: sha256}
+          email_hash: {from: Email, clean: [nfkc, email], hash: sha256}
+          gender: {from: Gender, synonyms: gender}   # a table of the top-level synonyms section
           attrs: {pack: {vip: VIP Level}}      # or {from: [a, b, c]}
+    synonyms:
+      gender: {male: [M, 男], female: [F, 女]}   # case/space-insensitive; unmatched values are reported
 
 A column takes its value from one of ``from`` (a raw column, or a field path such as
 ``title.en``), ``value`` (a constant) or ``pack`` (several columns as one JSON object), then
-runs ``clean`` (named transforms, in order), ``parse``, ``hash`` and ``default`` (fill for nulls).
+runs ``clean`` (named transforms, in order), ``synonyms`` (categorical harmonization), ``parse``,
+``hash`` and ``default`` (fill for nulls). On the mapped table, ``missing`` then treats missing
+values (keep, drop_row, fill_constant, fill_group_median, fill_group_mode), exact duplicates are
+dropped, and ``outliers`` adds a flag column ``<column>__outlier``.
 """
 
 from __future__ import annotations
@@ -39,8 +47,16 @@ from aimass.canonical import CANONICAL_TABLES, TableSpec
 from aimass.engine import parse_table_name
 from aimass.exceptions import ConfigError
 from aimass.prepare._parsers import ParsePolicy, get_parser, parser_names
+from aimass.prepare._synonyms import synonym_lookup
 from aimass.prepare._transforms import transform_names
-from aimass.prepare._typing import DedupeMode, HashName, PhoneRegion, UnmappedPolicy
+from aimass.prepare._typing import (
+    DedupeMode,
+    HashName,
+    MissingPolicyName,
+    OutlierMethodName,
+    PhoneRegion,
+    UnmappedPolicy,
+)
 
 __all__ = [
     "DERIVED_COLUMNS",
@@ -48,6 +64,7 @@ __all__ = [
     "CurrencyPolicy",
     "DatePolicy",
     "Mapping",
+    "MissingPolicy",
     "PhonePolicy",
     "TableMapping",
     "load_mapping",
@@ -131,6 +148,30 @@ class PhonePolicy(_Model):
     region: PhoneRegion = "CN"
 
 
+class MissingPolicy(_Model):
+    """What happens to a column's missing values (null or blank text); ``missing: drop_row`` is short."""
+
+    policy: MissingPolicyName = "keep"
+    value: Scalar | None = Field(None, description="the constant of fill_constant")
+    by: tuple[str, ...] = Field((), description="group columns (canonical names) of the group fills")
+
+    @classmethod
+    def _expand(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"policy": data}
+        if isinstance(data, dict) and isinstance(data.get("by"), str):
+            return {**data, "by": [data["by"]]}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> MissingPolicy:
+        if (self.value is not None) != (self.policy == "fill_constant"):
+            raise ValueError("`value` goes with policy fill_constant, and fill_constant needs a `value`")
+        if self.by and not self.policy.startswith("fill_group_"):
+            raise ValueError(f"`by` goes with fill_group_median or fill_group_mode, not {self.policy}")
+        return self
+
+
 class ColumnMapping(_Model):
     """Where one canonical column's values come from and how they are cleaned."""
 
@@ -143,6 +184,11 @@ class ColumnMapping(_Model):
     default: Scalar | None = Field(None, description="value for nulls")
     day_first: bool | None = Field(None, description="overrides dates.day_first for this column")
     region: PhoneRegion | None = Field(None, description="overrides phones.region for this column")
+    synonyms: dict[str, tuple[str, ...]] | str | None = Field(
+        None, description="{canonical: [variants]}, or the name of a table in the top-level synonyms"
+    )
+    missing: MissingPolicy | None = Field(None, description="keep | drop_row | fill_constant | fill_group_*")
+    outliers: OutlierMethodName | None = Field(None, description="flag outliers in <column>__outlier")
 
     @classmethod
     def _expand(cls, data: Any) -> Any:
@@ -175,8 +221,14 @@ class ColumnMapping(_Model):
             raise ValueError(
                 f"give exactly one of `from`, `value` or `pack` (got {', '.join(given) or 'none'})"
             )
-        if self.pack is not None and (self.parse or self.clean or self.hash):
-            raise ValueError("a `pack` column takes no parse, clean or hash (those belong to single columns)")
+        if self.pack is not None and (self.parse or self.clean or self.hash or self.synonyms is not None):
+            raise ValueError(
+                "a `pack` column takes no parse, clean, synonyms or hash (those belong to single columns)"
+            )
+        if self.value is not None and self.synonyms is not None:
+            raise ValueError("a constant (`value`) column takes no synonyms")
+        if isinstance(self.synonyms, dict):
+            synonym_lookup(self.synonyms, where="synonyms: ")
         unknown = [name for name in self.clean if name not in transform_names()]
         if unknown:
             raise ValueError(
@@ -199,6 +251,13 @@ class ColumnMapping(_Model):
         data = self.model_dump(by_alias=True, exclude_defaults=True, exclude_none=True)
         if "clean" in data:
             data["clean"] = list(data["clean"])
+        if isinstance(data.get("synonyms"), dict):
+            data["synonyms"] = {key: list(variants) for key, variants in data["synonyms"].items()}
+        if "missing" in data:
+            missing = data["missing"]
+            data["missing"] = missing.get("policy", "keep") if list(missing) == ["policy"] else missing
+            if "by" in missing:
+                missing["by"] = list(missing["by"])
         if list(data) == ["from"]:
             return str(data["from"])
         return data
@@ -243,6 +302,24 @@ class Mapping(_Model):
     dates: DatePolicy = Field(default_factory=DatePolicy)
     phones: PhonePolicy = Field(default_factory=PhonePolicy)
     tables: dict[str, TableMapping] = Field(default_factory=dict)
+    synonyms: dict[str, dict[str, tuple[str, ...]]] = Field(
+        default_factory=dict, description="named synonym tables: {name: {canonical: [variants]}}"
+    )
+
+    @field_validator("synonyms")
+    @classmethod
+    def _check_synonyms(
+        cls, synonyms: dict[str, dict[str, tuple[str, ...]]]
+    ) -> dict[str, dict[str, tuple[str, ...]]]:
+        for name, table in synonyms.items():
+            synonym_lookup(table, where=f"{name}: ")
+        return synonyms
+
+    def synonym_table(self, column: ColumnMapping) -> dict[str, tuple[str, ...]] | None:
+        """The synonym table of ``column``: its own, or the named one (None when it has none)."""
+        if isinstance(column.synonyms, str):
+            return self.synonyms[column.synonyms]
+        return column.synonyms
 
     def policy(self, column: ColumnMapping, base_currency: str) -> ParsePolicy:
         """The parse policy for ``column`` (its own overrides over the file's)."""
@@ -263,6 +340,11 @@ class Mapping(_Model):
         data["dates"] = self.dates.model_dump()
         if self.phones.region != "CN":
             data["phones"] = self.phones.model_dump()
+        if self.synonyms:
+            data["synonyms"] = {
+                name: {key: list(variants) for key, variants in table.items()}
+                for name, table in self.synonyms.items()
+            }
         data["tables"] = {name: table.to_yaml_data() for name, table in self.tables.items()}
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)
 
@@ -284,6 +366,20 @@ def _type_problems(spec: TableSpec, name: str, column: ColumnMapping) -> list[st
         )
     if column.hash is not None and declared.type != "string":
         problems.append(f"hash gives text, but {name} is {declared.type}")
+    if column.synonyms is not None and declared.type != "string" and column.parse is None:
+        problems.append(f"synonyms give text, but {name} is {declared.type}; add a parse after them")
+    numeric = declared.type in ("int64", "float64")
+    if column.outliers is not None and not numeric:
+        problems.append(f"outliers: {column.outliers} needs a number, but {name} is {declared.type}")
+    missing = column.missing
+    if missing is not None and missing.policy == "fill_group_median" and not numeric:
+        problems.append(f"missing: fill_group_median needs a number, but {name} is {declared.type}")
+    if missing is not None and missing.value is not None:
+        constant = missing.value
+        if numeric and (isinstance(constant, bool) or not isinstance(constant, int | float)):
+            problems.append(f"missing.value: {constant!r} must be a number for the {declared.type} column")
+        if declared.type == "boolean" and not isinstance(constant, bool):
+            problems.append(f"missing.value: {constant!r} must be true or false for the boolean column")
     default = column.default
     if default is not None:
         numeric = declared.type in ("int64", "float64")
@@ -314,6 +410,18 @@ def _semantic_problems(mapping: Mapping) -> list[str]:
                 )
                 continue
             problems.extend(f"{where}: {problem}" for problem in _type_problems(spec, name, column))
+            if isinstance(column.synonyms, str) and column.synonyms not in mapping.synonyms:
+                problems.append(
+                    f"{where}: synonyms: there is no synonym table {column.synonyms!r}; the tables are "
+                    f"{', '.join(mapping.synonyms) or 'none'} (declare it under the top-level synonyms:)"
+                )
+            if column.missing is not None:
+                unknown_by = [key for key in column.missing.by if key not in entry.columns]
+                if unknown_by:
+                    problems.append(
+                        f"{where}: missing.by: {', '.join(unknown_by)} not mapped in this table; group by "
+                        f"mapped columns ({', '.join(entry.columns)})"
+                    )
         derived = DERIVED_COLUMNS.get(table, {})
         missing = [name for name in spec.required if name not in entry.columns and name not in derived]
         if missing:
@@ -364,7 +472,8 @@ def parse_mapping(data: Any, source: str = MAPPING_FILE) -> Mapping:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(
-            f"{source} must hold a mapping with the keys currency, dates, phones, tables; got {data!r}"
+            f"{source} must hold a mapping with the keys currency, dates, phones, tables, "
+            f"synonyms; got {data!r}"
         )
     try:
         mapping = Mapping.model_validate(data)

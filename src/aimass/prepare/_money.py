@@ -1,11 +1,12 @@
 """Money from text (``¥1,234.50``, ``1,234.50元``, ``CNY 1234.5``, ``$12``, ``USD 12.00``, ``(€3,50)``).
 
 A money string is one number with a currency marker before or after it and perhaps a sign or
-parentheses. The marker is whatever is left when the number, spaces and signs are removed; it is
-looked up in a symbol table (``¥`` and ``元`` are CNY, ``$`` is USD, ...) or read as an ISO 4217
-code. The amount is converted to the base currency with the given rates. Everything is a
-portable Ibis expression: regex search/extract/replace, ``cases`` and a cast of a checked decimal
-string.
+parentheses; a unit right after the number multiplies it (``1.2万`` is 12,000, ``3千``, ``5亿``,
+``12k``, ``1.5M``, ``2 million``; see :data:`MONEY_UNITS`). The marker is whatever is left when
+the number, its unit, spaces and signs are removed; it is looked up in a symbol table (``¥`` and
+``元`` are CNY, ``$`` is USD, ...) or read as an ISO 4217 code. The amount is converted to the
+base currency with the given rates. Everything is a portable Ibis expression: regex
+search/extract/replace, ``cases`` and a cast of a checked decimal string.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from aimass.exceptions import ConfigError
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-__all__ = ["CURRENCY_SYMBOLS", "money_amount", "money_currency", "parse_money"]
+__all__ = ["CURRENCY_SYMBOLS", "MONEY_UNITS", "money_amount", "money_currency", "parse_money"]
 
 #: Currency markers and the ISO 4217 code each stands for (upper-cased markers; codes are read as is).
 CURRENCY_SYMBOLS: dict[str, str] = {
@@ -55,7 +56,29 @@ CURRENCY_SYMBOLS: dict[str, str] = {
     "₹": "INR",
 }
 
+#: Units written right after a money amount, and what they multiply it by (matched case-sensitively:
+#: ``M`` is a million, ``m`` is not a unit; an ASCII unit must not run on into letters, so ``12 MXN``
+#: is 12 Mexican pesos).
+MONEY_UNITS: dict[str, float] = {
+    "千万": 1e7,
+    "百万": 1e6,
+    "万": 1e4,
+    "千": 1e3,
+    "亿": 1e8,
+    "thousand": 1e3,
+    "million": 1e6,
+    "billion": 1e9,
+    "mn": 1e6,
+    "bn": 1e9,
+    "k": 1e3,
+    "K": 1e3,
+    "M": 1e6,
+    "B": 1e9,
+}
+
 _NUMBER = r"\d[\d,.\s']*\d|\d"
+_UNIT = "|".join(sorted(MONEY_UNITS, key=len, reverse=True))
+_UNIT_AFTER = rf"(?:{_NUMBER})\s*({_UNIT})(?:[^A-Za-z]|$)"
 _SINGLE_NUMBER = r"^[^#]*#[^#]*$"
 _NOT_MARKER = r"[#\s()+\-−]"
 _PLAIN = r"^\d+(\.\d+)?$"
@@ -73,24 +96,36 @@ def _text(value: ir.Value) -> ir.StringValue:
     return value
 
 
+def _unit(text: ir.StringValue) -> ir.StringValue:
+    """The unit written right after the number (``万``, ``k``, ``million``, ...), or ``""``."""
+    return text.re_extract(_UNIT_AFTER, 1).fill_null("")
+
+
 def _masked(text: ir.StringValue) -> ir.StringValue:
-    """The text with its number replaced by ``#`` (so markers and signs remain)."""
-    return text.re_replace(_NUMBER, "#")
+    """The text with its number (and unit) replaced by ``#`` (so markers and signs remain)."""
+    with_unit = text.re_replace(f"(?:{_NUMBER})\\s*(?:{_UNIT})", "#").re_replace(_NUMBER, "#")
+    return ibis.ifelse(_unit(text) == "", text.re_replace(_NUMBER, "#"), with_unit)
+
+
+def _multiplier(text: ir.StringValue) -> ir.FloatingValue:
+    factors: ir.FloatingValue = ibis.map(MONEY_UNITS)[_unit(text)]
+    return factors.fill_null(1.0)
 
 
 def money_amount(value: ir.Value) -> ir.FloatingValue:
     """The signed amount of a money string in its own currency (no conversion).
 
     Thousands separators (``1,234.50``, European ``1.234,50``, spaces) are understood; a leading or
-    trailing minus or parentheses make the amount negative. Text that is not exactly one number
+    trailing minus or parentheses make the amount negative; a unit of :data:`MONEY_UNITS` right
+    after the number multiplies it. Text that is not exactly one number
     with a marker gives null. Numeric columns are returned as ``float64``.
 
     Examples
     --------
     >>> import ibis
-    >>> t = ibis.memtable({"s": ["¥1,234.50", "-$12", "(3,50 €)", "12 and 13"]})
+    >>> t = ibis.memtable({"s": ["¥1,234.50", "-$12", "(3,50 €)", "12 and 13", "1.2万元", "$1.5M"]})
     >>> money_amount(t.s).to_pyarrow().to_pylist()
-    [1234.5, -12.0, -3.5, None]
+    [1234.5, -12.0, -3.5, None, 12000.0, 1500000.0]
     """
     if value.type().is_numeric():
         return value.cast("float64")
@@ -105,7 +140,7 @@ def money_amount(value: ir.Value) -> ir.FloatingValue:
     )
     masked = _masked(text)
     sign = ibis.ifelse(masked.re_search(r"[-−(]"), -1.0, 1.0)
-    amount = decimal.cast("float64") * sign
+    amount = decimal.cast("float64") * sign * _multiplier(text)
     return ibis.ifelse(masked.re_search(_SINGLE_NUMBER), amount, ibis.null(dt.float64))
 
 

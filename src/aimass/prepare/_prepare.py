@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,6 +12,9 @@ from aimass.canonical import CANONICAL_TABLES, table_spec, write_core
 from aimass.exceptions import ConfigError, SchemaError
 from aimass.prepare._build import TablePlan, plan_table
 from aimass.prepare._mapping import MAPPING_FILE, Mapping, load_mapping
+from aimass.prepare._missing import MissingReport, apply_missing
+from aimass.prepare._outliers import OutlierMethod, flag_outliers
+from aimass.prepare._synonyms import UnmappedValue, unmapped_values
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -18,7 +22,15 @@ if TYPE_CHECKING:
     from aimass.engine import Engine
     from aimass.workspace import Workspace
 
-__all__ = ["PrepareResult", "TableReport", "UnparsedValues", "prepare", "prepare_table"]
+__all__ = [
+    "OutlierReport",
+    "PrepareResult",
+    "TableReport",
+    "UnmappedCategories",
+    "UnparsedValues",
+    "prepare",
+    "prepare_table",
+]
 
 _SAMPLES = 5
 
@@ -46,8 +58,41 @@ class UnparsedValues:
 
 
 @dataclass
+class UnmappedCategories:
+    """Values of a harmonized column that no synonym entry matched (they were kept as they are)."""
+
+    column: str
+    source: str
+    count: int
+    values: list[UnmappedValue] = field(default_factory=list)
+
+    def describe(self, table: str) -> str:
+        """One sentence for a warning."""
+        shown = ", ".join(f"{item.value!r} ({item.count})" for item in self.values)
+        return (
+            f"core.{table}.{self.column}: {self.count} value(s) of {self.source!r} match no synonym and were "
+            f"kept as they are: {shown} (add them to the synonym table)"
+        )
+
+
+@dataclass
+class OutlierReport:
+    """The outliers flagged in ``<column>__outlier`` (rows are kept) and the fences used."""
+
+    column: str
+    method: OutlierMethod
+    n_flagged: int
+    lower: float | None
+    upper: float | None
+
+
+@dataclass
 class TableReport:
-    """What prepare did to one canonical table."""
+    """What prepare did to one canonical table.
+
+    ``duplicates_removed`` counts exact duplicates only; rows dropped by a ``drop_row`` missing
+    policy are in ``missing`` (and :attr:`rows_dropped_missing`).
+    """
 
     table: str
     source: str
@@ -57,6 +102,19 @@ class TableReport:
     unparsed: list[UnparsedValues] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)
     derived: dict[str, str] = field(default_factory=dict)
+    missing: list[MissingReport] = field(default_factory=list)
+    outliers: list[OutlierReport] = field(default_factory=list)
+    unmapped_values: list[UnmappedCategories] = field(default_factory=list)
+
+    @property
+    def rows_dropped_missing(self) -> int:
+        """Rows dropped because a ``drop_row`` column was missing."""
+        return sum(item.n_dropped for item in self.missing)
+
+    @property
+    def outliers_total(self) -> int:
+        """Values flagged as outliers, over all columns."""
+        return sum(item.n_flagged for item in self.outliers)
 
     @property
     def unparsed_total(self) -> int:
@@ -66,6 +124,13 @@ class TableReport:
     def warnings(self) -> list[str]:
         """Unparsed values and unmapped raw columns, as sentences."""
         lines = [item.describe(self.table) for item in self.unparsed]
+        lines.extend(item.describe(self.table) for item in self.unmapped_values)
+        lines.extend(
+            f"core.{self.table}.{item.column}: {item.n_left} missing value(s) could not be filled by "
+            f"{item.policy} (their group has no value) and stay empty"
+            for item in self.missing
+            if item.n_left and item.policy != "keep"
+        )
         if self.unmapped:
             lines.append(
                 f"core.{self.table}: raw columns of {self.source} not mapped to anything: "
@@ -78,6 +143,9 @@ class TableReport:
         """Plain data, for JSON."""
         data = asdict(self)
         data["unparsed_total"] = self.unparsed_total
+        data["missing"] = [item.to_dict() for item in self.missing]
+        data["rows_dropped_missing"] = self.rows_dropped_missing
+        data["outliers_total"] = self.outliers_total
         return data
 
 
@@ -156,6 +224,47 @@ def _measure(plan: TablePlan, staged: ir.Table) -> tuple[int, list[UnparsedValue
     return int(counts["rows_in"]), found
 
 
+def _unmapped_categories(plan: TablePlan, staged: ir.Table) -> list[UnmappedCategories]:
+    found = []
+    for column in plan.columns:
+        if column.synonyms is None:
+            continue
+        count, values = unmapped_values(staged, f"synonym_input__{column.name}", column.synonyms)
+        if count:
+            found.append(UnmappedCategories(column.name, str(column.source), count, values))
+    return found
+
+
+def _treat_missing(plan: TablePlan, table: ir.Table) -> tuple[ir.Table, list[MissingReport]]:
+    reports = []
+    for name, column in plan.mapping.columns.items():
+        if column.missing is None:
+            continue
+        policy = column.missing
+        table, report = apply_missing(table, name, policy.policy, value=policy.value, by=policy.by)
+        reports.append(report)
+    return table, reports
+
+
+def _flag_outliers(plan: TablePlan, table: ir.Table) -> tuple[ir.Table, list[OutlierReport]]:
+    flagged = [(name, column.outliers) for name, column in plan.mapping.columns.items() if column.outliers]
+    bounds = []
+    for name, method in flagged:
+        table, found = flag_outliers(table, name, method)
+        bounds.append(found)
+    if not bounds:
+        return table, []
+    counts = (
+        table.aggregate(**{b.column: table[f"{b.column}__outlier"].cast("int64").sum() for b in bounds})
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    reports = [
+        OutlierReport(b.column, b.method, int(counts[b.column] or 0), b.lower, b.upper) for b in bounds
+    ]
+    return table, reports
+
+
 def prepare_table(engine: Engine, name: str, mapping: Mapping, *, base_currency: str) -> TableReport:
     """Build ``core.<name>`` from its raw table as the mapping says, and write it atomically.
 
@@ -173,7 +282,8 @@ def prepare_table(engine: Engine, name: str, mapping: Mapping, *, base_currency:
     Returns
     -------
     TableReport
-        Rows in, exact duplicates removed, unparsed values per column, rows written.
+        Rows in, exact duplicates removed, unparsed values per column, rows written, missing-value
+        treatment, outliers flagged and values that match no synonym.
 
     Raises
     ------
@@ -187,7 +297,8 @@ def prepare_table(engine: Engine, name: str, mapping: Mapping, *, base_currency:
     raw = engine.scan(entry.source)
     plan = plan_table(raw, name, mapping, base_currency=base_currency, source=entry.source)
     spec = table_spec(name)
-    with plan.staged().cache() as staged:
+    with ExitStack() as stack:
+        staged = stack.enter_context(plan.staged().cache())
         _check_currencies(plan, staged, mapping.currency.base or base_currency, mapping.currency.rates)
         rows_in, unparsed = _measure(plan, staged)
         for item in unparsed:
@@ -200,16 +311,26 @@ def prepare_table(engine: Engine, name: str, mapping: Mapping, *, base_currency:
                     column=item.column,
                     samples=[{item.source: sample} for sample in item.samples],
                 )
-        written = write_core(engine, name, plan.output(staged))
+        categories = _unmapped_categories(plan, staged)
+        table, missing = _treat_missing(plan, plan.selected(staged))
+        table = plan.finish(table)
+        if any(column.outliers for column in entry.columns.values()):
+            table = stack.enter_context(table.cache())
+        table, outliers = _flag_outliers(plan, table)
+        written = write_core(engine, name, table)
+    dropped = sum(item.n_dropped for item in missing)
     return TableReport(
         table=name,
         source=entry.source,
         rows_in=rows_in,
-        duplicates_removed=rows_in - written if entry.dedupe == "exact" else 0,
+        duplicates_removed=rows_in - dropped - written if entry.dedupe == "exact" else 0,
         rows_written=written,
         unparsed=unparsed,
         unmapped=plan.unmapped if entry.unmapped == "warn" else [],
         derived=plan.derived,
+        missing=missing,
+        outliers=outliers,
+        unmapped_values=categories,
     )
 
 

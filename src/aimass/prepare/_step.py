@@ -53,6 +53,7 @@ def summarize(result: PrepareResult) -> StepResult:
     duplicates = sum(report.duplicates_removed for report in reports)
     unparsed = sum(report.unparsed_total for report in reports)
     written = sum(report.rows_written for report in reports)
+    outliers = sum(report.outliers_total for report in reports)
     figures: dict[str, Any] = {
         "tables": len(result.tables),
         "rows_written": written,
@@ -64,11 +65,30 @@ def summarize(result: PrepareResult) -> StepResult:
             for name, r in result.tables.items()
             for item in r.unparsed
         },
+        "rows_dropped_missing": sum(report.rows_dropped_missing for report in reports),
+        "missing_by_column": {
+            f"core.{name}.{item.column}": item.to_dict()
+            for name, r in result.tables.items()
+            for item in r.missing
+        },
+        "outliers_flagged": outliers,
+        "outliers_by_column": {
+            f"core.{name}.{item.column}": item.n_flagged
+            for name, r in result.tables.items()
+            for item in r.outliers
+        },
+        "unmapped_categories_by_column": {
+            f"core.{name}.{item.column}": item.count
+            for name, r in result.tables.items()
+            for item in r.unmapped_values
+        },
     }
     summary = (
         f"wrote {len(result.tables)} core table(s), {written:,} rows; removed {duplicates:,} duplicate "
         f"row(s); {unparsed:,} value(s) could not be parsed"
     )
+    if outliers:
+        summary += f"; flagged {outliers:,} outlier(s)"
     return StepResult(
         tables={f"core.{name}": report.rows_written for name, report in result.tables.items()},
         figures=figures,

@@ -12,3 +12,7 @@ UnmappedPolicy = Literal["warn", "attrs", "ignore"]
 HashName = Literal["sha256"]
 #: Regions whose national phone numbers :func:`aimass.prepare.normalize_phone` understands.
 PhoneRegion = Literal["CN", "HK", "TW", "SG", "JP", "KR", "US", "GB", "DE", "FR"]
+#: What happens to a column's missing values (null or blank text).
+MissingPolicyName = Literal["keep", "drop_row", "fill_constant", "fill_group_median", "fill_group_mode"]
+#: How numeric outliers are flagged.
+OutlierMethodName = Literal["iqr", "mad"]
