@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from aimass._typing import LoadMode
 from aimass.engine import Engine, Lineage, LoadRecord, Segments, TableName, WriteResult, utc_now
 from aimass.exceptions import AimassError, ConfigError, SchemaError, TerminalSourceError
-from aimass.ingest._load import LoadContext, check_mode, raw_target
+from aimass.ingest._load import LoadContext, check_mode, load_result, raw_target
 from aimass.ingest._result import LoadResult
 from aimass.ingest._secrets import mask
 from aimass.ingest._state import STATE_TABLE, state_row
@@ -240,18 +240,7 @@ def load_batches(
             raise
         raise error from None
     _finish(engine, record, context, "ok", written)
-    return LoadResult(
-        target=str(table),
-        rows=written.rows,
-        files=tuple(context.files),
-        load_id=record.load_id,
-        schema_hash=context.schema_hash,
-        seconds=round(time.perf_counter() - started, 3),
-        rows_new=written.rows_new,
-        rows_updated=written.rows_updated,
-        rows_skipped=written.rows_skipped,
-        source=shown,
-    )
+    return load_result(table, written, context, record, started=started, source=shown)
 
 
 def _write(

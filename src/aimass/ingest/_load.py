@@ -36,7 +36,15 @@ if TYPE_CHECKING:
 
     from aimass.workspace import Workspace
 
-__all__ = ["LoadContext", "check_mode", "engine_and_root", "raw_target", "run_load", "with_lineage"]
+__all__ = [
+    "LoadContext",
+    "check_mode",
+    "engine_and_root",
+    "load_result",
+    "raw_target",
+    "run_load",
+    "with_lineage",
+]
 
 _MODES: tuple[LoadMode, ...] = ("replace", "append", "merge")
 
@@ -163,9 +171,22 @@ def run_load(
     if written.changes:
         context.details["schema_changes"] = written.changes
     _finish(engine, record, context, status="ok", rows=rows)
+    return load_result(target, written, context, record, started=started, source=source)
+
+
+def load_result(
+    target: TableName,
+    written: WriteResult,
+    context: LoadContext,
+    record: LoadRecord,
+    *,
+    started: float,
+    source: str,
+) -> LoadResult:
+    """The :class:`LoadResult` of a finished load (``started`` is its ``time.perf_counter()``)."""
     return LoadResult(
         target=str(target),
-        rows=rows,
+        rows=written.rows,
         files=tuple(context.files),
         load_id=record.load_id,
         schema_hash=context.schema_hash,
