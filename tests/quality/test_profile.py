@@ -89,7 +89,7 @@ def test_planted_duplicates_and_types(workspace: Workspace) -> None:
     found = profile(workspace, "raw.orders").to_dict()
     assert found["n_rows"] == 22_000
     assert found["n_duplicate_rows"] == 2_000
-    assert len(found["duplicate_samples"]) == 5 and found["duplicate_samples"][0]["count"] == 2
+    assert len(found["duplicate_samples"]) == 5 and found["duplicate_samples"][0]["n_copies"] == 2
     columns = found["columns"]
     assert columns["zip"]["type"] == "identifier"
     assert columns["order_id"]["type"] == "identifier"

@@ -14,12 +14,11 @@ from aimass import Workspace
 from aimass.report import (
     SHEETS,
     HealthReport,
-    basic_profile,
     build_health_report,
     render_health_html,
     write_health_report,
 )
-from aimass.report._health import TableHealth
+from aimass.report._health import TableHealth, profile_table
 
 from ._data import HOSTILE, write_raw_tables, write_rule_results
 
@@ -32,8 +31,8 @@ def shop(workspace: Workspace) -> Workspace:
     return workspace
 
 
-def test_basic_profile_counts_planted_problems(shop: Workspace) -> None:
-    profile = basic_profile(shop.engine, "raw.orders")
+def test_table_profile_counts_planted_problems(shop: Workspace) -> None:
+    profile = profile_table(shop, "raw.orders")
     assert profile["n_rows"] == 6
     assert profile["n_duplicate_rows"] == 2  # o1 three times: two extra copies
     assert profile["columns"]["amount"]["n_missing"] == 2
@@ -119,3 +118,29 @@ def test_from_profile_reads_the_contract_shape() -> None:
     assert (table.n_columns, table.n_missing_cells, table.columns[0].type) == (1, 1, "numeric")
     report = HealthReport("ws", datetime(2026, 1, 2, 3, 4), tables=[table])
     assert report.to_dict()["tables"][0]["n_duplicate_rows"] == 1
+
+
+def test_the_profile_step_s_profile_is_reused_until_the_table_is_loaded_again(workspace: Workspace) -> None:
+    import json
+
+    from aimass.engine import LoadRecord, utc_now
+    from aimass.pipeline import run_steps
+    from aimass.quality._profile_step import profile_json_path, read_stored_profile
+
+    write_raw_tables(workspace)
+    workspace.engine.record_load(
+        LoadRecord(source="t", target="raw.orders", mode="replace", status="ok", finished_at=utc_now())
+    )
+    run_steps(workspace, ["profile"])
+    path = profile_json_path(workspace, "raw.orders")
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    assert read_stored_profile(workspace, "raw.orders") == stored
+    marked = {**stored, "n_rows": -1}  # a stored profile the report can be seen to use
+    path.write_text(json.dumps(marked), encoding="utf-8")
+    assert profile_table(workspace, "raw.orders")["n_rows"] == -1
+    assert read_stored_profile(workspace, "raw.customers") is None  # never loaded: profiled afresh
+    workspace.engine.record_load(
+        LoadRecord(source="t", target="raw.orders", mode="append", status="ok", finished_at=utc_now())
+    )
+    assert read_stored_profile(workspace, "raw.orders") is None  # loaded since: stale
+    assert profile_table(workspace, "raw.orders")["n_rows"] == 6

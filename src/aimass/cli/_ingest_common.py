@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
+import typer
 from pydantic import BaseModel, ValidationError
 
 from aimass._validation import validation_problems
@@ -18,9 +19,22 @@ if TYPE_CHECKING:
     from aimass.ingest import LoadResult
     from aimass.workspace import Workspace
 
-__all__ = ["build_source", "print_result", "run_and_report"]
+__all__ = ["ModeOption", "PrimaryKeyOption", "build_source", "print_result", "run_and_report"]
 
 Model = TypeVar("Model", bound=BaseModel)
+
+ModeOption = Annotated[
+    str,
+    typer.Option(
+        "--mode",
+        metavar="replace|append|merge",
+        help="Replace the table, append to it, or merge (upsert) by --primary-key.",
+    ),
+]
+PrimaryKeyOption = Annotated[
+    list[str] | None,
+    typer.Option("--primary-key", "-k", help="Key column for --mode merge; repeatable."),
+]
 _SHOWN_FILES = 5
 
 

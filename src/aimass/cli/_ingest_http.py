@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from aimass.cli._common import JsonOption, WorkspaceOption, fail
-from aimass.cli._ingest_common import build_source, run_and_report
+from aimass.cli._ingest_common import ModeOption, PrimaryKeyOption, build_source, run_and_report
 
 if TYPE_CHECKING:
     pass
@@ -119,12 +119,8 @@ def ingest_http_command(
     rate_limit: Annotated[float | None, typer.Option(help="Requests per second at most.")] = None,
     max_retries: Annotated[int, typer.Option(help="Retries of a failing request (5xx, 429, timeout).")] = 5,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each response.")] = 30.0,
-    mode: Annotated[str, typer.Option(metavar="replace|append|merge", help="How to write the table.")] = (
-        "replace"
-    ),
-    primary_key: Annotated[
-        list[str] | None, typer.Option(help="Key column of --mode merge; repeatable.")
-    ] = None,
+    mode: ModeOption = "replace",
+    primary_key: PrimaryKeyOption = None,
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from aimass.cli._common import JsonOption, WorkspaceOption
-from aimass.cli._ingest_common import build_source, run_and_report
+from aimass.cli._ingest_common import ModeOption, PrimaryKeyOption, build_source, run_and_report
 
 if TYPE_CHECKING:
     pass
@@ -34,12 +34,8 @@ def sql(
     raw_name: Annotated[
         str | None, typer.Option("--as", help="The raw table (for a query or a single table).")
     ] = None,
-    mode: Annotated[
-        str, typer.Option(metavar="replace|append|merge", help="Replace, append, or upsert by primary key.")
-    ] = "replace",
-    primary_key: Annotated[
-        list[str] | None, typer.Option("--primary-key", "-k", help="Key column for merge; repeatable.")
-    ] = None,
+    mode: ModeOption = "replace",
+    primary_key: PrimaryKeyOption = None,
     cursor: Annotated[
         str | None,
         typer.Option(

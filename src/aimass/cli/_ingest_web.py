@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from aimass.cli._common import JsonOption, WorkspaceOption, fail
-from aimass.cli._ingest_common import build_source, run_and_report
+from aimass.cli._ingest_common import ModeOption, PrimaryKeyOption, build_source, run_and_report
 
 if TYPE_CHECKING:
     pass
@@ -47,12 +47,8 @@ def ingest_web_command(
         typer.Option(help="With --records: column NAME=SELECTOR ('a@href' for an attribute); repeatable."),
     ] = None,
     table_index: Annotated[int | None, typer.Option(help="Only this <table> of each page (0-based).")] = None,
-    mode: Annotated[str, typer.Option(metavar="replace|append|merge", help="How to write the table.")] = (
-        "replace"
-    ),
-    primary_key: Annotated[
-        list[str] | None, typer.Option(help="Key column of --mode merge; repeatable.")
-    ] = None,
+    mode: ModeOption = "replace",
+    primary_key: PrimaryKeyOption = None,
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
 ) -> None:

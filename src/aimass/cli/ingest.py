@@ -20,7 +20,7 @@ from typer import _click as click
 from typer.core import TyperGroup
 
 from aimass.cli._common import JsonOption, WorkspaceOption, console, emit_json, fail, open_workspace
-from aimass.cli._ingest_common import print_result
+from aimass.cli._ingest_common import ModeOption, PrimaryKeyOption, print_result
 
 if TYPE_CHECKING:
     from aimass.ingest._sources import SourceOutcome
@@ -99,18 +99,8 @@ def ingest_files_command(
             "--format", "-f", help="csv, tsv, parquet, json, jsonl or excel (default: from the ending)."
         ),
     ] = None,
-    mode: Annotated[
-        str,
-        typer.Option(
-            "--mode",
-            metavar="replace|append|merge",
-            help="Replace the table, append to it, or merge by --primary-key.",
-        ),
-    ] = "replace",
-    primary_key: Annotated[
-        list[str] | None,
-        typer.Option("--primary-key", help="Key column for --mode merge; repeatable."),
-    ] = None,
+    mode: ModeOption = "replace",
+    primary_key: PrimaryKeyOption = None,
     flatten: Annotated[
         bool,
         typer.Option(

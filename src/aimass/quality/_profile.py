@@ -62,7 +62,7 @@ class Profile:
     n_duplicate_rows : int
         Rows that repeat an earlier row exactly (a row present 3 times counts 2).
     duplicate_samples : list of dict
-        The most repeated rows, each with its ``count``.
+        The most repeated rows, each with its ``n_copies``.
     columns : dict of str to dict
         Per column: ``type``, ``storage_type``, ``n_missing``, ``pct_missing``, ``n_distinct``,
         ``top_values`` and, by kind, ``min``/``max``/``mean``/``std``/``quantiles``/``histogram``/
@@ -463,7 +463,8 @@ def _duplicates(table: ir.Table, names: Sequence[str]) -> tuple[int, list[dict[s
         return 0, []
     n_duplicates = int(rows[0]["__total"])
     samples = [
-        {**{k: v for k, v in row.items() if not k.startswith("__")}, "count": row["__count"]} for row in rows
+        {**{k: v for k, v in row.items() if not k.startswith("__")}, "n_copies": row["__count"]}
+        for row in rows
     ]
     return n_duplicates, json.loads(json.dumps(samples, default=str))
 

@@ -16,7 +16,15 @@ from aimass.quality._profile import profile
 if TYPE_CHECKING:
     from aimass.workspace import Workspace
 
-__all__ = ["PROFILE_COLUMNS_SCHEMA", "ProfileParams", "profile_html", "profile_raw_tables", "write_profile"]
+__all__ = [
+    "PROFILE_COLUMNS_SCHEMA",
+    "ProfileParams",
+    "profile_html",
+    "profile_json_path",
+    "profile_raw_tables",
+    "read_stored_profile",
+    "write_profile",
+]
 
 PROFILE_COLUMNS_SCHEMA = pa.schema(
     [
@@ -74,6 +82,32 @@ def write_profile(
         html_path.write_text(profile_html(data), encoding="utf-8")
 
 
+def profile_json_path(workspace: Workspace, name: str) -> Path:
+    """Where the ``profile`` step keeps the JSON profile of ``raw.<table>``."""
+    return workspace.reports_dir / "profile" / f"{name.split('.', 1)[1]}.json"
+
+
+def read_stored_profile(workspace: Workspace, name: str) -> dict[str, Any] | None:
+    """The profile the ``profile`` step stored for ``name``, if it is newer than the table's last load.
+
+    Returns None when there is none, or when the table was loaded again after it was written (or
+    never through a recorded load), so a caller profiles the table itself.
+    """
+    import datetime as dt
+
+    path = profile_json_path(workspace, name)
+    if not path.is_file():
+        return None
+    loads = workspace.engine.scan("meta.loads")
+    last = loads.filter((loads.target == name) & (loads.status == "ok")).finished_at.max()
+    loaded_at = last.to_pyarrow().as_py()
+    written_at = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
+    if loaded_at is None or written_at <= loaded_at:
+        return None
+    stored: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return stored
+
+
 def profile_raw_tables(
     workspace: Workspace, *, correlation_sample: int = 20_000
 ) -> dict[str, dict[str, Any]]:
@@ -82,8 +116,8 @@ def profile_raw_tables(
     found: dict[str, dict[str, Any]] = {}
     for name in workspace.engine.list_tables(schema="raw"):
         data = profile(workspace, name, correlation_sample=correlation_sample).to_dict()
-        short = name.split(".", 1)[1]
-        write_profile(data, json_path=out / f"{short}.json", html_path=out / f"{short}.html")
+        json_path = profile_json_path(workspace, name)
+        write_profile(data, json_path=json_path, html_path=out / f"{json_path.stem}.html")
         found[name] = data
     return found
 

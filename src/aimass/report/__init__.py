@@ -16,7 +16,6 @@ from aimass.report._health import (
     HealthReport,
     RuleOutcome,
     TableHealth,
-    basic_profile,
     build_health_report,
     latest_rule_results,
 )
@@ -35,7 +34,6 @@ __all__ = [
     "RuleOutcome",
     "TableHealth",
     "bar_chart",
-    "basic_profile",
     "build_health_report",
     "heat_map",
     "histogram",

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from aimass.engine import LINEAGE_COLUMNS, utc_now
+from aimass.engine import utc_now
 
 if TYPE_CHECKING:
     from aimass.engine import Engine
@@ -180,7 +180,7 @@ def build_health_report(
     tables: Iterable[str] | None = None,
     profiles: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> HealthReport:
-    """Profile every raw table of ``workspace`` and collect the latest quality-rule results.
+    """Gather every raw table's profile and the latest quality-rule results of ``workspace``.
 
     Parameters
     ----------
@@ -189,7 +189,9 @@ def build_health_report(
     tables : iterable of str, optional
         Qualified tables to cover (default: every table in ``raw``).
     profiles : mapping of str to dict, optional
-        Profiles already computed, by table name (the profile JSON shape); the others are profiled.
+        Profiles already computed, by table name (the profile JSON shape). For the others, the
+        profile the ``profile`` step stored is used when the table has not been loaded since;
+        only tables without a current one are profiled again.
 
     Returns
     -------
@@ -213,60 +215,15 @@ def build_health_report(
 
 
 def profile_table(workspace: Workspace, name: str) -> dict[str, Any]:
-    """The profile dict of one table: ``aimass.quality.profile`` when available, else a basic one."""
-    import importlib
+    """One table's profile dict: the `profile` step's when it is current, else a fresh one."""
+    from aimass.quality import profile
+    from aimass.quality._profile_step import read_stored_profile
 
-    try:
-        profile = getattr(importlib.import_module("aimass.quality"), "profile", None)
-    except ImportError:
-        profile = None
-    if profile is None:
-        return basic_profile(workspace.engine, name)
+    stored = read_stored_profile(workspace, name)
+    if stored is not None:
+        return stored
     result: dict[str, Any] = profile(workspace, name).to_dict()
     return result
-
-
-def basic_profile(engine: Engine, name: str) -> dict[str, Any]:
-    """Rows, column types, missing and distinct counts and exact duplicates, in two engine queries.
-
-    The lineage columns of raw tables are left out, so rows loaded twice count as duplicates.
-    Nothing but aggregates and a few sample rows leaves the engine.
-    """
-    import ibis
-
-    table = engine.scan(name)
-    types = {column: str(dtype) for column, dtype in table.schema().items() if column not in LINEAGE_COLUMNS}
-    data = table.select(*types) if types else table
-    metrics: dict[str, Any] = {"n_rows": data.count()}
-    for index, column in enumerate(types):
-        metrics[f"m{index}"] = data[column].isnull().sum()
-        metrics[f"d{index}"] = data[column].nunique()
-    row = data.aggregate(**metrics).to_pyarrow().to_pylist()[0]
-    n_rows = int(row["n_rows"])
-    groupable = [c for c, dtype in data.schema().items() if not (dtype.is_nested() or dtype.is_json())]
-    n_duplicates, samples = 0, []
-    if groupable and n_rows:
-        groups = data.group_by(groupable).aggregate(n_copies=ibis._.count())
-        n_duplicates = n_rows - int(groups.count().to_pyarrow().as_py())
-        repeated = groups.filter(groups.n_copies > 1).order_by(ibis.desc("n_copies"))
-        samples = repeated.limit(MAX_DUPLICATE_SAMPLES).to_pyarrow().to_pylist()
-    columns = {
-        column: {
-            "type": dtype,
-            "n_missing": int(row[f"m{index}"] or 0),
-            "pct_missing": 100.0 * int(row[f"m{index}"] or 0) / n_rows if n_rows else 0.0,
-            "n_distinct": int(row[f"d{index}"] or 0),
-        }
-        for index, (column, dtype) in enumerate(types.items())
-    }
-    return {
-        "n_rows": n_rows,
-        "n_columns": len(types),
-        "n_duplicate_rows": n_duplicates,
-        "duplicate_samples": samples,
-        "columns": columns,
-        "alerts": [],
-    }
 
 
 def latest_rule_results(engine: Engine) -> tuple[dict[str, Any] | None, list[RuleOutcome]]:

@@ -35,7 +35,8 @@ class HealthReportParams(BaseModel):
     description="write the data-health report: raw tables and the latest rule results (HTML, PDF, XLSX)",
 )
 def run_health_report(workspace: Workspace, params: HealthReportParams) -> StepResult:
-    """Profile every raw table, collect the latest rule results and write ``health.*``."""
+    """Gather the raw tables' profiles (the ``profile`` step's, when current) and the latest rule results,
+    and write ``health.*``."""
     report = build_health_report(workspace)
     folder = workspace.resolve(params.out) if params.out else workspace.reports_dir
     paths = write_health_report(report, folder, params.formats)
