@@ -45,6 +45,7 @@ demo-batch: install
 	trap 'kill $$api_pid 2>/dev/null || true' EXIT; \
 	$(BIN)/python scripts/wait_http.py "$$AIMASS_DEMO_API/health" 30; \
 	$(BIN)/aimass run --all --workspace $(DEMO_WS)
+	$(BIN)/aimass demo check --workspace $(DEMO_WS)
 
 demo: demo-batch demo-serve
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from aimass import Workspace
+from aimass.demo import DemoWorld
 
 REQUIRE_SERVICES = os.environ.get("AIMASS_REQUIRE_SERVICES") == "1"
 
@@ -104,3 +105,22 @@ def workspace(tmp_path: Path) -> Iterator[Workspace]:
 def _isolate_workspace_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees the developer's own $AIMASS_WORKSPACE."""
     monkeypatch.delenv("AIMASS_WORKSPACE", raising=False)
+
+
+@pytest.fixture(scope="session")
+def demo_world() -> DemoWorld:
+    """A small demo world (3,000 customers, seed 7), shared by the analysis tests; do not mutate it."""
+    from aimass.demo import generate_world
+
+    return generate_world(3_000, seed=7)
+
+
+@pytest.fixture
+def core_workspace(tmp_path: Path, demo_world: DemoWorld) -> Iterator[Workspace]:
+    """A workspace whose ``core.*`` tables hold :func:`demo_world` (as ``prepare`` would write them)."""
+    from aimass.canonical import write_core
+
+    with Workspace.init(tmp_path / "core-ws") as ws:
+        for name, table in demo_world.tables().items():
+            write_core(ws.engine, name, table)
+        yield ws

@@ -16,6 +16,7 @@ def test_init_creates_layers_and_meta_tables(workspace: Workspace) -> None:
     engine = workspace.engine
     assert engine.list_tables() == [
         "meta.loads",
+        "meta.models",
         "meta.quality_results",
         "meta.quality_runs",
         "meta.runs",

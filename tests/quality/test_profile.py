@@ -191,3 +191,84 @@ def test_file_larger_than_memory_limit(tmp_path: Path) -> None:
     assert found.columns["zip"]["type"] == "identifier"
     assert found.columns["category"]["n_distinct"] == 7
     assert found.columns["amount"]["mean"] == pytest.approx(49.95, abs=0.01)
+
+
+def _same_profile(first: dict[str, object], second: dict[str, object]) -> None:
+    """Equal profiles, apart from what names the source and the file's size."""
+    for key in ("source", "size_bytes"):
+        first.pop(key), second.pop(key)
+    assert first == second
+
+
+def test_a_file_read_in_place_profiles_like_its_ingested_table(workspace: Workspace, tmp_path: Path) -> None:
+    from aimass.ingest import ingest_files
+
+    rows = [
+        f"SO{i:05d},{i % 97:07d},{(i * 7) % 13}.25,{['web', 'app', 'store'][i % 3]},"
+        f"2024-0{i % 9 + 1}-1{i % 10} 10:00:00,{'' if i % 11 == 0 else i % 5}\n"
+        for i in range(300)
+    ]
+    path = tmp_path / "orders.csv"
+    path.write_text("order,customer,amount,channel,ordered_at,qty\n" + "".join(rows + rows[:7]))
+    ingest_files(workspace, path, "orders")
+    from_file = profile(path).to_dict()
+    from_table = profile(workspace, "raw.orders").to_dict()
+    assert from_file["n_duplicate_rows"] == 7 and from_file["columns"]["customer"]["type"] == "identifier"
+    assert from_file["columns"]["qty"]["n_missing"] == 29  # i % 11 == 0: 28 of 0..299, and row 0 repeated
+    _same_profile(from_file, from_table)
+    parquet = tmp_path / "orders.parquet"
+    with duckdb.connect() as con:
+        con.execute(
+            f"COPY (SELECT * FROM read_csv('{path}', types={{'customer': 'VARCHAR'}})) TO '{parquet}'"
+        )
+    from_parquet = profile(parquet).to_dict()
+    assert from_parquet["columns"]["customer"]["type"] == "identifier"
+    assert from_parquet["n_duplicate_rows"] == 7
+
+
+def test_profile_expression_matches_the_table_profile(known: Workspace) -> None:
+    from aimass.quality import profile_expression
+
+    table = known.engine.scan("raw.known")
+    _same_profile(profile_expression(table, "k").to_dict(), profile(known, "raw.known").to_dict())
+    half = profile_expression(table.filter(table.x > 5), "k").to_dict()
+    assert half["n_rows"] == 5 and half["columns"]["x"]["min"] == 6.0
+
+
+def test_english_12_hour_dates_are_recognised(workspace: Workspace) -> None:
+    when = ["March 5, 2024 2:22 PM", "2024-03-05 14:22:00", "05.03.2024 14:22", "2024年3月5日 14:22"]
+    workspace.engine.write_table("raw.dates", pa.table({"when": when * 5}))
+    column = profile(workspace, "raw.dates").columns["when"]
+    assert column["type"] == "datetime" and column["n_date_like"] == 20
+    assert "unparseable_dates" not in column["alerts"]
+
+
+@pytest.mark.parametrize(
+    ("content", "fragments"),
+    [
+        ("a,b\n1,2\n3,4\n5", ["line 4", "1 field(s) but the header has 2", "cut off"]),
+        ('a,b\n1,2\n3,"4\n', ["never closes"]),
+        ("a,b\n", ["only a header (a, b)"]),
+        ("", ["empty (0 bytes)"]),
+    ],
+    ids=["truncated", "open-quote", "header-only", "empty"],
+)
+def test_malformed_files_fail_as_ingest_says(tmp_path: Path, content: str, fragments: list[str]) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(IngestError) as error:
+        profile(path)
+    for fragment in fragments:
+        assert fragment in str(error.value)
+
+
+def test_a_type_clash_after_the_sniffed_rows_is_explained(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    body = "".join(f"{i},{i % 7}\n" for i in range(40_000))
+    path.write_text("id,qty\n" + body + "40000,two\n", encoding="utf-8")
+    with pytest.raises(IngestError, match=r"line 40,002.*'two'.*--types qty=VARCHAR"):
+        profile(path)
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes("name,city\nx,上海\n".encode("gbk"))
+    with pytest.raises(IngestError, match="not utf-8"):
+        profile(gbk)

@@ -1,4 +1,5 @@
-"""``aimass demo``: generate the demo retailer's exports and truth, and serve its campaigns API."""
+"""``aimass demo``: generate the demo retailer's exports and truth, serve its campaigns API, and check
+what the pipeline found and fixed of the problems the exports plant."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from aimass.cli._common import console, fail
+from aimass.cli._common import JsonOption, WorkspaceOption, console, emit_json, fail, open_workspace
 
 app = typer.Typer(
     help="The demo retailer: synthetic data with known truth, as messy exports, plus its campaigns API.",
@@ -137,3 +138,78 @@ def api(
     if not (path / "truth" / "clean" / "campaigns.parquet").is_file():
         raise fail(f"{path} holds no generated demo; run `aimass demo generate --path {path}` first")
     serve_api(path, host=host, port=port)
+
+
+@app.command()
+def check(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
+    """Show what the pipeline found and fixed of the exports' planted problems; exit 1 if any is off.
+
+    Run it after `aimass run --all` on a demo workspace: it compares truth/planted.json with the
+    profile reports, the quality results, prepare's figures and the core tables.
+    """
+    from rich.table import Table
+
+    from aimass.demo import planted_report
+    from aimass.exceptions import AimassError
+
+    try:
+        with open_workspace(workspace, read_only=True) as ws:
+            report = planted_report(ws)
+    except AimassError as error:
+        raise fail(str(error)) from error
+    n_bad = int((~report["ok"]).sum())
+    if as_json:
+        emit_json(
+            {
+                "ok": n_bad == 0,
+                "rows": [
+                    {key: _plain(value) for key, value in row.items()}
+                    for row in report.astype(object).to_dict(orient="records")
+                ],
+            }
+        )
+    else:
+        table = Table(title="planted problems: found and fixed, against the truth")
+        for name, justify in (
+            ("problem", "left"),
+            ("where", "left"),
+            ("planted", "right"),
+            ("found", "right"),
+            ("fixed", "right"),
+            ("to fix", "right"),
+            ("ok", "center"),
+            ("found by", "left"),
+        ):
+            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        for row in report.itertuples(index=False):
+            table.add_row(
+                str(row.problem),
+                str(row.where),
+                _number(row.planted),
+                _number(row.found),
+                _number(row.fixed),
+                _number(row.to_fix),
+                "[green]yes[/]" if row.ok else "[bold red]NO[/]",
+                str(row.found_by),
+            )
+        console.print(table)
+        verdict = "all planted problems were found and fixed" if n_bad == 0 else f"{n_bad} row(s) not ok"
+        console.print(f"{len(report)} checks: {verdict}")
+    if n_bad:
+        raise typer.Exit(1)
+
+
+def _number(value: object) -> str:
+    import pandas as pd
+
+    return "-" if value is None or pd.isna(value) else f"{int(value):,}"  # type: ignore[call-overload]
+
+
+def _plain(value: object) -> object:
+    """A table cell as JSON: missing as null, numpy scalars as Python numbers."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str | bool) and pd.isna(value)):  # type: ignore[call-overload]
+        return None
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value

@@ -28,6 +28,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "aimass.cli.check",
     "aimass.cli.report",
     "aimass.cli.profile",
+    "aimass.cli.analyze",
+    "aimass.cli.predict",
+    "aimass.cli.recommend",
 )
 
 app = typer.Typer(

@@ -4,6 +4,8 @@
 what a real company would hand over (``exports/``: a CSV of orders with mixed formats, a CRM workbook,
 an event log, a product feed, campaign exposures and product images), the truth (``truth/``) and the
 workspace configuration. ``create_demo_api`` / ``serve_api`` serve the campaigns over HTTP.
+``planted_report`` sets the problems the exports plant (``truth/planted.json``) beside what the
+pipeline found and fixed.
 
 Examples
 --------
@@ -16,6 +18,7 @@ Examples
 from __future__ import annotations
 
 from aimass.demo._api import create_demo_api, serve_api
+from aimass.demo._planted import planted_report, read_planted
 from aimass.demo._world import GENERATE_STAGES, DemoSource, DemoTruth, DemoWorld, generate, generate_world
 
 __all__ = [
@@ -26,5 +29,7 @@ __all__ = [
     "create_demo_api",
     "generate",
     "generate_world",
+    "planted_report",
+    "read_planted",
     "serve_api",
 ]

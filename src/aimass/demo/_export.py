@@ -25,6 +25,12 @@ formats come from the world's ``"exports"`` stream, so the same seed writes the 
 ``products.json``
     One array: ``sku, title {en, zh}, category, subcategory, brand, price`` (``¥1,299.00``), ``cost``,
     ``attributes {color, material, sizes}, description {en, zh}, image`` (``images/P00042.png``).
+The exporter counts every problem it plants as it plants it (duplicate rows, date strings per
+format, money strings with currency marks, messy labels, emails and phones, empty values) into
+``world.truth.planted``, per export file and column; ``write_truth`` saves it as
+``truth/planted.json``. A count of ``orders.csv`` is ``{"rows": ..., "unique_rows": ...}``: in the
+file, and in the rows left once the repeated rows are removed.
+
 ``crm.sqlite``
     The CRM's SQLite database, loaded through the ``sql`` source: table ``campaign_exposures`` with
     ``campaign_id, customer_id, arm, assigned_at, sent_at`` (TEXT: ids keep their leading zeros, times
@@ -38,7 +44,7 @@ import json
 import os
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -50,8 +56,10 @@ if TYPE_CHECKING:
     from aimass.demo._world import DemoWorld
 
 __all__ = [
+    "DATE_FORMATS",
     "EXPOSURES_TABLE",
     "ORDER_COLUMNS",
+    "PHONE_FORMATS",
     "write_customers_xlsx",
     "write_events_jsonl",
     "write_exports",
@@ -106,6 +114,10 @@ _DISPLAY = {
     "apple_pay": "Apple_Pay",
     "global_web": "Global_Web",
 }
+#: Names of the ``Order Date`` formats, by style index (see the module docstring).
+DATE_FORMATS: tuple[str, ...] = ("iso", "slashes", "day_first_dots", "chinese", "english_12h")
+#: Names of the ``Phone`` formats, by style index.
+PHONE_FORMATS: tuple[str, ...] = ("spaced", "plus_86", "digits")
 _DUPLICATE_SHARE = 0.01
 _EMPTY_ZERO_DISCOUNT_SHARE = 0.9
 
@@ -122,18 +134,20 @@ def write_exports(world: DemoWorld, path: str | Path) -> dict[str, Path]:
     Returns
     -------
     dict of str to pathlib.Path
-        The files written, by name.
+        The files written, by name. The problems planted are in ``world.truth.planted``.
     """
     from aimass.demo._world import stream
 
     folder = Path(path) / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     rng = stream(world.seed, "exports")
+    planted = world.truth.planted
+    planted.clear()
     written = {
-        "orders.csv": write_orders_csv(world, folder / "orders.csv", rng),
-        "customers.xlsx": write_customers_xlsx(world, folder / "customers.xlsx", rng),
+        "orders.csv": write_orders_csv(world, folder / "orders.csv", rng, planted),
+        "customers.xlsx": write_customers_xlsx(world, folder / "customers.xlsx", rng, planted),
         "events.jsonl": write_events_jsonl(world.events, folder / "events.jsonl"),
-        "products.json": write_products_json(world.products, folder / "products.json"),
+        "products.json": write_products_json(world.products, folder / "products.json", planted),
         "crm.sqlite": write_exposures_sqlite(world.exposures, folder / "crm.sqlite"),
     }
     return written
@@ -218,8 +232,46 @@ def _messy_labels(values: pd.Series, rng: np.random.Generator) -> npt.NDArray[np
     return out
 
 
-def write_orders_csv(world: DemoWorld, path: Path, rng: np.random.Generator) -> Path:
-    """Write ``orders.csv`` (see the module docstring for its formats)."""
+class _Counter:
+    """Counts of planted problems in ``orders.csv``: in the file and in its unique rows."""
+
+    def __init__(self, repeat: npt.NDArray[np.int64]) -> None:
+        self.repeat = repeat
+
+    def __call__(self, mask: npt.NDArray[np.bool_]) -> dict[str, int]:
+        return {"rows": int(self.repeat[mask].sum()), "unique_rows": int(mask.sum())}
+
+
+def _label_counts(clean: pd.Series, written: npt.NDArray[np.object_], count: _Counter) -> dict[str, Any]:
+    values = clean.fillna("").to_numpy(dtype=object)
+    present = values != ""
+    return {
+        "clean_values": len({v for v in values.tolist() if v}),
+        "spellings": len({v for v in written.tolist() if v}),
+        "messy": count(present & (written != values)),
+        "empty": count(~present),
+    }
+
+
+def _money_counts(
+    usd: npt.NDArray[np.bool_], style: npt.NDArray[np.int64], empty: npt.NDArray[np.bool_], count: _Counter
+) -> dict[str, Any]:
+    plain = ~usd & (style % 4 == 1)  # _CNY_STYLES[1] is the only style without a currency mark
+    return {
+        "currency_strings": count(~plain & ~empty),
+        "plain": count(plain & ~empty),
+        "usd": count(usd & ~empty),
+        "empty": count(empty),
+    }
+
+
+def write_orders_csv(
+    world: DemoWorld, path: Path, rng: np.random.Generator, planted: dict[str, Any] | None = None
+) -> Path:
+    """Write ``orders.csv`` (see the module docstring for its formats).
+
+    The problems it plants are counted into ``planted["orders.csv"]`` when ``planted`` is given.
+    """
     orders = world.orders
     n = len(orders)
     usd = world.source.order_currency == "USD"
@@ -231,28 +283,53 @@ def write_orders_csv(world: DemoWorld, path: Path, rng: np.random.Generator) -> 
     style = rng.integers(0, 12, n)
     discount_cents = cents("discount")
     discount = np.array(money_strings(discount_cents, usd, style), dtype=object)
-    discount[(discount_cents == 0) & (rng.random(n) < _EMPTY_ZERO_DISCOUNT_SHARE)] = ""
+    no_discount = (discount_cents == 0) & (rng.random(n) < _EMPTY_ZERO_DISCOUNT_SHARE)
+    discount[no_discount] = ""
+    date_style = rng.integers(0, 5, n)  # the draws keep their order: same seed, same bytes
+    channel = _messy_labels(orders["channel"], rng)
+    payment = _messy_labels(orders["payment_method"], rng)
     frame = pd.DataFrame(
         {
             "Order No": orders["order_id"].to_numpy(dtype=object),
             "Line": orders["line_no"].astype(str).to_numpy(dtype=object),
             "Customer ID": orders["customer_id"].to_numpy(dtype=object),
             "SKU": orders["product_id"].to_numpy(dtype=object),
-            "Order Date": _date_strings(orders["ordered_at"], rng.integers(0, 5, n)),
+            "Order Date": _date_strings(orders["ordered_at"], date_style),
             "Qty": orders["quantity"].astype(np.int64).astype(str).to_numpy(dtype=object),
             "Unit Price": money_strings(cents("unit_price"), usd, style),
             "Discount": discount,
             "Line Total": money_strings(cents("amount"), usd, style),
-            "Channel": _messy_labels(orders["channel"], rng),
-            "Payment": _messy_labels(orders["payment_method"], rng),
+            "Channel": channel,
+            "Payment": payment,
             "Coupon Code": orders["coupon_id"].fillna("").to_numpy(dtype=object),
             "Store": orders["store_id"].fillna("").to_numpy(dtype=object),
         },
         dtype=object,
     )
-    repeat = 1 + (rng.random(n) < _DUPLICATE_SHARE)
+    repeat = 1 + (rng.random(n) < _DUPLICATE_SHARE).astype(np.int64)
     frame = frame.iloc[np.repeat(np.arange(n), repeat)]
     frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    if planted is not None:
+        count = _Counter(repeat)
+        none = np.zeros(n, dtype=bool)
+        planted["orders.csv"] = {
+            "rows": int(repeat.sum()),
+            "unique_rows": n,
+            "duplicate_rows": int((repeat > 1).sum()),
+            "columns": {
+                "Order Date": {
+                    "formats": {name: count(date_style == i) for i, name in enumerate(DATE_FORMATS)},
+                    "not_iso": count(date_style != 0),
+                },
+                "Unit Price": _money_counts(usd, style, none, count),
+                "Discount": _money_counts(usd, style, no_discount, count),
+                "Line Total": _money_counts(usd, style, none, count),
+                "Channel": _label_counts(orders["channel"], channel, count),
+                "Payment": _label_counts(orders["payment_method"], payment, count),
+                "Coupon Code": {"empty": count(orders["coupon_id"].isna().to_numpy())},
+                "Store": {"empty": count(orders["store_id"].isna().to_numpy())},
+            },
+        }
     return path
 
 
@@ -274,8 +351,13 @@ def _messy_phone(digits: str, style: int) -> str:
     return digits
 
 
-def write_customers_xlsx(world: DemoWorld, path: Path, rng: np.random.Generator) -> Path:
-    """Write ``customers.xlsx`` with xlsxwriter (text ids, real date cells, messy contacts)."""
+def write_customers_xlsx(
+    world: DemoWorld, path: Path, rng: np.random.Generator, planted: dict[str, Any] | None = None
+) -> Path:
+    """Write ``customers.xlsx`` with xlsxwriter (text ids, real date cells, messy contacts).
+
+    The problems it plants are counted into ``planted["customers.xlsx"]`` when ``planted`` is given.
+    """
     import xlsxwriter
 
     customers = world.customers
@@ -289,6 +371,9 @@ def write_customers_xlsx(world: DemoWorld, path: Path, rng: np.random.Generator)
     signup = customers["signup_at"].dt.tz_convert(None).dt.to_pydatetime()
     birth = customers["birth_date"]
 
+    genders: set[str] = set()
+    tally = {"gender_messy": 0, "gender_blank": 0, "birth_blank": 0, "email_blank": 0, "email_messy": 0}
+    phones = dict.fromkeys((*PHONE_FORMATS, "blank"), 0)
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     try:
         sheet = workbook.add_worksheet("customers")
@@ -314,25 +399,54 @@ def write_customers_xlsx(world: DemoWorld, path: Path, rng: np.random.Generator)
             sheet.write_datetime(r, 1, signed, stamp)
             if pd.isna(born):
                 sheet.write_blank(r, 2, None)
+                tally["birth_blank"] += 1
             else:
                 sheet.write_datetime(r, 2, born.to_pydatetime(), day)
             if isinstance(gender, str):
-                sheet.write_string(r, 3, gender_variants[gender][gender_pick[i]])
+                spelled = gender_variants[gender][gender_pick[i]]
+                sheet.write_string(r, 3, spelled)
+                genders.add(spelled)
+                tally["gender_messy"] += spelled != gender
             else:
                 sheet.write_blank(r, 3, None)
+                tally["gender_blank"] += 1
             sheet.write_string(r, 4, region)
             sheet.write_string(r, 5, city)
             sheet.write_string(r, 6, channel)
             if isinstance(email, str):
-                sheet.write_string(r, 7, _messy_email(email, int(email_case[i]), bool(email_spaced[i])))
+                messy = _messy_email(email, int(email_case[i]), bool(email_spaced[i]))
+                sheet.write_string(r, 7, messy)
+                tally["email_messy"] += messy != email
             else:
                 sheet.write_blank(r, 7, None)
+                tally["email_blank"] += 1
             if isinstance(phone, str):
                 sheet.write_string(r, 8, _messy_phone(phone, int(phone_style[i])))
+                phones[PHONE_FORMATS[int(phone_style[i])]] += 1
             else:
                 sheet.write_blank(r, 8, None)
+                phones["blank"] += 1
     finally:
         workbook.close()
+    if planted is not None:
+        planted["customers.xlsx"] = {
+            "rows": n,
+            "columns": {
+                "Birth Date": {"empty": tally["birth_blank"]},
+                "Gender": {
+                    "clean_values": int(customers["gender"].nunique()),
+                    "spellings": len(genders),
+                    "messy": tally["gender_messy"],
+                    "empty": tally["gender_blank"],
+                },
+                "Email": {"messy": tally["email_messy"], "empty": tally["email_blank"]},
+                "Phone": {
+                    "formats": {name: phones[name] for name in PHONE_FORMATS},
+                    "not_digits": phones["spaced"] + phones["plus_86"],
+                    "empty": phones["blank"],
+                },
+            },
+        }
     return path
 
 
@@ -379,8 +493,11 @@ def write_events_jsonl(events: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def write_products_json(products: pd.DataFrame, path: Path) -> Path:
-    """Write ``products.json``: one array of nested product objects, prices as ``¥`` strings."""
+def write_products_json(products: pd.DataFrame, path: Path, planted: dict[str, Any] | None = None) -> Path:
+    """Write ``products.json``: one array of nested product objects, prices as ``¥`` strings.
+
+    The price strings are counted into ``planted["products.json"]`` when ``planted`` is given.
+    """
     items = []
     for row in products.to_dict(orient="records"):
         attrs = json.loads(str(row["attrs"]))
@@ -404,6 +521,9 @@ def write_products_json(products: pd.DataFrame, path: Path) -> Path:
             }
         )
     path.write_text(json.dumps(items, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    if planted is not None:
+        marked = sum(not item["price"][:1].isdigit() for item in items)
+        planted["products.json"] = {"rows": len(items), "columns": {"price": {"currency_strings": marked}}}
     return path
 
 

@@ -17,6 +17,9 @@
     Payment preference per segment, and the realized shares per segment and channel.
 ``latent.csv``
     Per customer the latent draws (see :class:`aimass.demo.DemoTruth`).
+``planted.json``
+    The problems the messy exports plant, per export file and column, counted as they were
+    written (``DemoTruth.planted``; see :mod:`aimass.demo._export`). Written when the exports were.
 ``clean/<table>.parquet``
     The clean canonical tables: ids as strings, timestamps in microseconds UTC, ``birth_date`` as a date,
     money as float64 CNY, ``attrs``/``context`` as JSON text.
@@ -184,6 +187,8 @@ def write_truth(world: DemoWorld, path: str | Path) -> dict[str, Path]:
         written[name] = folder / name
     written["params.json"] = _write_json(truth.params, folder / "params.json")
     written["payment.json"] = _write_json(truth.payment, folder / "payment.json")
+    if truth.planted:
+        written["planted.json"] = _write_json(truth.planted, folder / "planted.json")
     for name, frame in world.tables().items():
         written[f"clean/{name}.parquet"] = write_clean_table(frame, name, clean / f"{name}.parquet")
     return written

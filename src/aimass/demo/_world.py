@@ -19,7 +19,7 @@ configuration (``aimass.demo._config.write_demo_config``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,10 @@ class DemoTruth:
         Everything in ``truth/params.json``.
     payment : dict
         Everything in ``truth/payment.json``.
+    planted : dict
+        The problems the messy exports plant, per export file and column, counted by the exporter
+        as it writes them (``truth/planted.json``, see :mod:`aimass.demo._export`): empty until
+        :func:`generate` (or ``write_exports``) has written the exports.
     """
 
     segments: pd.DataFrame
@@ -87,6 +91,7 @@ class DemoTruth:
     uplift: pd.DataFrame
     params: dict[str, Any]
     payment: dict[str, Any]
+    planted: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)

@@ -95,6 +95,18 @@ META_TABLES: dict[str, pa.Schema] = {
             ("detail", pa.string()),
         ]
     ),
+    # the model registry: one row per trained model version (params and metrics are JSON text)
+    "models": pa.schema(
+        [
+            ("model_id", pa.string()),
+            ("name", pa.string()),
+            ("version", pa.string()),
+            ("params", pa.string()),
+            ("metrics", pa.string()),
+            ("artifact_path", pa.string()),
+            ("trained_at", pa.timestamp("us")),
+        ]
+    ),
 }
 
 

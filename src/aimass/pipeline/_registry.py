@@ -20,6 +20,14 @@ STEP_MODULES: tuple[str, ...] = (
     "aimass.quality._step",
     "aimass.quality._profile_step",
     "aimass.report._step",
+    "aimass.analytics.rfm._step",
+    "aimass.analytics.clv._step",
+    "aimass.analytics.basket._step",
+    "aimass.analytics.churn._step",
+    "aimass.analytics.forecast._step",
+    "aimass.analytics.stats._step",
+    "aimass.analytics._customer360",
+    "aimass.recommend._step",
 )
 
 _REGISTRY: dict[str, Step] = {}

@@ -1,97 +1,47 @@
-"""The profiler: every statistic of a table from a few aggregate queries pushed down to the engine.
+"""The profiler: every statistic of a table or a file from a few aggregate queries in DuckDB.
 
-Passes, each one query whatever the number of columns: (1) one wide aggregate with the simple
-statistics of every column; (2) one aggregate with quantiles and skewness of the numeric columns;
-(3) one union of grouped counts for the histograms; (4) one union of grouped counts for the top
-values; (5) one grouping of all columns for the exact duplicate rows. Correlations use a bounded
-random sample. Nothing pulls a whole table out of the engine.
+A warehouse table is profiled where it is; a CSV, TSV, JSON or JSON Lines file is read once into a
+scratch DuckDB (in memory, or in a temporary database file when it is large, so it spills to
+disk) with exactly the reader options of ``aimass ingest`` (identifier-looking columns as text),
+and a Parquet file is read in place through a view. Nothing is ingested: no lineage, no staging
+table, no ``meta.loads``. Excel workbooks go through the ingest reader into a scratch warehouse.
+The statistics themselves are the passes of :mod:`aimass.quality._profile_passes`.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import re
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from aimass.engine import LINEAGE_COLUMNS, Engine
-from aimass.exceptions import ConfigError, IngestError
-from aimass.quality._profile_stats import column_alerts, correlation_alerts, correlations, infer_type
+import pyarrow as pa
+
+from aimass.engine import Engine
+from aimass.exceptions import ConfigError, EngineError, IngestError, TerminalSourceError
+from aimass.quality._profile_passes import (
+    APPROX_DISTINCT_ROWS,
+    QUANTILES,
+    Profile,
+    Runner,
+    profile_relation,
+)
 
 if TYPE_CHECKING:
+    import duckdb
     import ibis.expr.types as ir
 
+    from aimass.engine import FileReadRequest
     from aimass.settings import EngineSettings
     from aimass.workspace import Workspace
 
-__all__ = ["APPROX_DISTINCT_ROWS", "QUANTILES", "Profile", "profile"]
+__all__ = ["APPROX_DISTINCT_ROWS", "QUANTILES", "Profile", "profile", "profile_expression"]
 
-#: Above this many rows distinct counts and quantiles are approximate (HyperLogLog, t-digest).
-APPROX_DISTINCT_ROWS = 5_000_000
-QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 #: Files up to this size (and a quarter of the memory limit) are profiled in an in-memory scratch
 #: database; larger ones in a temporary database file, so they spill to disk.
 IN_MEMORY_BYTES = 256 * 2**20
-HISTOGRAM_BINS = 20
-TOP_VALUES = 10
-DUPLICATE_SAMPLES = 5
-_NUMERIC_LIKE = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
-_LEADING_ZERO = r"^0\d+$"
-_DATE_LIKE = (
-    r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}"
-    r"|(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])"
-    r"|[A-Za-z]{3,9}\.? \d{1,2},? \d{4}|\d{1,2} [A-Za-z]{3,9} \d{4})"
-    r"([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?\s*$"
-)
-
-
-@dataclass
-class Profile:
-    """The profile of one table: what :func:`profile` found.
-
-    Attributes
-    ----------
-    source : str
-        The table or file profiled.
-    n_rows, n_columns : int
-        Table shape (lineage columns of raw tables are left out).
-    n_duplicate_rows : int
-        Rows that repeat an earlier row exactly (a row present 3 times counts 2).
-    duplicate_samples : list of dict
-        The most repeated rows, each with its ``n_copies``.
-    columns : dict of str to dict
-        Per column: ``type``, ``storage_type``, ``n_missing``, ``pct_missing``, ``n_distinct``,
-        ``top_values`` and, by kind, ``min``/``max``/``mean``/``std``/``quantiles``/``histogram``/
-        ``n_zeros``/``n_negative``/``n_infinite``/``skewness``, ``length``, ``datetime_range``.
-    correlations : dict
-        ``pearson``, ``spearman`` and ``cramers_v``, each ``{columns, matrix}``.
-    alerts : list of dict
-        ``{column, kind, detail}``; ``column`` is None for table-level alerts.
-    size_bytes : int
-        The file size for a file; for a table, an estimate of its uncompressed size.
-    approximate : bool
-        Whether distinct counts and quantiles are approximate (more than
-        :data:`APPROX_DISTINCT_ROWS` rows).
-    """
-
-    source: str
-    n_rows: int
-    n_columns: int
-    n_duplicate_rows: int
-    duplicate_samples: list[dict[str, Any]] = field(default_factory=list)
-    columns: dict[str, dict[str, Any]] = field(default_factory=dict)
-    correlations: dict[str, Any] = field(default_factory=dict)
-    alerts: list[dict[str, Any]] = field(default_factory=list)
-    size_bytes: int = 0
-    approximate: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        """The profile as plain JSON-ready data (the ``--json`` output)."""
-        return json.loads(json.dumps(self.__dict__, default=str))  # type: ignore[no-any-return]
+#: What the files' reader adds to every row (its file name), left out of the profile.
+_FILE_COLUMN = "_aimass_file"
 
 
 def profile(
@@ -102,7 +52,7 @@ def profile(
     correlation_sample: int = 20_000,
     settings: EngineSettings | None = None,
 ) -> Profile:
-    """Profile a warehouse table, or a file loaded into a scratch engine.
+    """Profile a warehouse table, or a file read in place.
 
     Parameters
     ----------
@@ -153,32 +103,125 @@ def profile(
     if table is None:
         raise ConfigError("name the table to profile, e.g. profile(workspace, 'raw.orders')")
     engine = source if isinstance(source, Engine) else source.engine
-    return profile_expression(
-        engine.scan(table), str(table), sample=sample, correlation_sample=correlation_sample
+    return _profile_table(engine, str(table), sample=sample, correlation_sample=correlation_sample)
+
+
+def _profile_table(engine: Engine, table: str, *, sample: int | None, correlation_sample: int) -> Profile:
+    from aimass.engine import parse_table_name
+
+    types = engine.columns(table)  # raises TableNotFoundError, naming the tables there are
+    name = parse_table_name(table)
+    relation = f'"{name.schema}"."{name.table}"'
+    return profile_relation(
+        engine.sql, relation, types, table, sample=sample, correlation_sample=correlation_sample
     )
 
 
 def _profile_file(
     path: Path, *, sample: int | None, correlation_sample: int, settings: EngineSettings | None
 ) -> Profile:
-    from aimass.engine import connect
-    from aimass.ingest import ingest_files
+    from aimass.ingest.files.config import format_of
     from aimass.settings import EngineSettings
 
     if not path.is_file():
         raise IngestError(f"cannot profile {path}: no such file")
     base = settings or EngineSettings()
     on_disk = path.stat().st_size > min(IN_MEMORY_BYTES, _bytes(base.memory_limit) // 4)
+    file_format = format_of(path)
     with tempfile.TemporaryDirectory(prefix="aimass-profile-") as scratch:
-        where = "scratch.duckdb" if on_disk else ":memory:"
-        scratch_settings = base.model_copy(update={"kind": "duckdb", "path": where})
-        with connect(scratch_settings, root=Path(scratch)) as engine:
-            ingest_files(engine, path.resolve(), "raw.profiled")
-            found = profile_expression(
-                engine.scan("raw.profiled"), str(path), sample=sample, correlation_sample=correlation_sample
-            )
+        if file_format == "excel":
+            found = _profile_ingested(path, base, Path(scratch), on_disk, sample, correlation_sample)
+        else:
+            found = _profile_in_place(path, base, Path(scratch), on_disk, sample, correlation_sample)
     found.size_bytes = path.stat().st_size
     return found
+
+
+def _profile_ingested(
+    path: Path,
+    settings: EngineSettings,
+    scratch: Path,
+    on_disk: bool,
+    sample: int | None,
+    correlation_sample: int,
+) -> Profile:
+    """Excel: the ingest reader (python-calamine) into a scratch warehouse, then the passes there."""
+    from aimass.engine import connect
+    from aimass.ingest import ingest_files
+
+    where = "scratch.duckdb" if on_disk else ":memory:"
+    with connect(settings.model_copy(update={"kind": "duckdb", "path": where}), root=scratch) as engine:
+        ingest_files(engine, path.resolve(), "raw.profiled")
+        found = _profile_table(engine, "raw.profiled", sample=sample, correlation_sample=correlation_sample)
+    found.source = str(path)
+    return found
+
+
+def _profile_in_place(
+    path: Path,
+    settings: EngineSettings,
+    scratch: Path,
+    on_disk: bool,
+    sample: int | None,
+    correlation_sample: int,
+) -> Profile:
+    """CSV, TSV, JSON, JSON Lines read once into a scratch DuckDB; Parquet through a view, in place."""
+    import duckdb
+
+    from aimass.engine._duckdb_files import _reader_call
+    from aimass.ingest.files.config import FileOptions, format_of
+    from aimass.ingest.files.source import _native_request
+
+    # the ingest checks: empty, cut off, wrong encoding, not Parquet...; identifier columns as text
+    request = _native_request([path.resolve()], format_of(path), FileOptions())
+    config: dict[str, Any] = {"temp_directory": str(scratch / "spill")}
+    if settings.threads is not None:
+        config["threads"] = settings.threads
+    if settings.memory_limit is not None:
+        config["memory_limit"] = settings.memory_limit
+    database = str(scratch / "scratch.duckdb") if on_disk else ":memory:"
+    reader = f'SELECT * EXCLUDE ("{_FILE_COLUMN}") FROM {_reader_call(request, list(request.paths), None)}'
+    with duckdb.connect(database, config=config) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
+        try:
+            kind = "VIEW" if request.format == "parquet" else "TABLE"
+            con.execute(f"CREATE {kind} profiled AS {reader}")
+            types = {str(row[0]): str(row[1]) for row in con.execute("DESCRIBE profiled").fetchall()}
+            found = profile_relation(
+                _runner(con),
+                "profiled",
+                types,
+                str(path),
+                sample=sample,
+                correlation_sample=correlation_sample,
+            )
+        except duckdb.Error as error:
+            raise _read_error(error, request) from None
+    if found.n_rows == 0 and sample is None:
+        raise TerminalSourceError(f"{path} holds no data rows; nothing to profile")
+    return found
+
+
+def _runner(con: duckdb.DuckDBPyConnection) -> Runner:
+    def run(statement: str) -> pa.Table:
+        table: pa.Table = con.execute(statement).to_arrow_table()
+        return table
+
+    return run
+
+
+class _DuckDBReader:
+    """What :func:`aimass.ingest.files.errors.explain_load_failure` needs of an engine: its kind."""
+
+    kind = "duckdb"
+
+
+def _read_error(error: Exception, request: FileReadRequest) -> IngestError:
+    """The ingest layer's wording of a reader error (line, column, value, and the option to pass)."""
+    from aimass.ingest.files.errors import explain_load_failure
+
+    return explain_load_failure(cast(Engine, _DuckDBReader()), EngineError(str(error)), request)
 
 
 def _bytes(limit: str | None) -> int:
@@ -195,7 +238,7 @@ def _bytes(limit: str | None) -> int:
 def profile_expression(
     table: ir.Table, source: str, *, sample: int | None = None, correlation_sample: int = 20_000
 ) -> Profile:
-    """Profile an Ibis table expression (what :func:`profile` runs once it has the table).
+    """Profile an Ibis table expression on a DuckDB backend (compiled once to SQL, then the passes).
 
     Parameters
     ----------
@@ -207,285 +250,22 @@ def profile_expression(
         Profile only the first ``sample`` rows.
     correlation_sample : int, default 20000
         Rows in the random sample the correlations are computed on.
+
+    Raises
+    ------
+    ConfigError
+        When the expression is not bound to a DuckDB backend.
     """
-    names = [name for name in table.columns if name not in LINEAGE_COLUMNS]
-    if not names:
-        raise ConfigError(f"{source} has no columns to profile")
-    table = table.select(*names)
-    if sample is not None:
-        table = table.limit(sample)
-    n_rows = int(table.count().to_pyarrow().as_py())
-    kinds = {name: _storage_kind(table[name].type()) for name in names}
-    approx = n_rows > APPROX_DISTINCT_ROWS
-    simple = _simple_stats(table, kinds, approx=approx) if n_rows else {n: _empty(kinds[n]) for n in names}
-    columns: dict[str, dict[str, Any]] = {}
-    for name in names:
-        stats = simple[name]
-        column: dict[str, Any] = {
-            "type": infer_type(name, kinds[name], stats, n_rows),
-            "storage_type": str(table[name].type()),
-            **stats,
-            "pct_missing": round(100.0 * stats["n_missing"] / n_rows, 4) if n_rows else 0.0,
-            "approx": approx,
-        }
-        columns[name] = column
-    numeric = [
-        n for n in names if kinds[n] in ("integer", "float", "decimal") and columns[n]["min"] is not None
-    ]
-    if n_rows and numeric:
-        _add_quantiles(table, numeric, columns, approx=approx)
-        _add_histograms(table, numeric, columns)
-    counted = [n for n in names if _worth_counting(kinds[n], columns[n], n_rows)]
-    if n_rows:
-        _add_top_values(table, counted, columns)
-    n_duplicates, duplicate_samples = _duplicates(table, names) if n_rows else (0, [])
-    corr = _correlations(table, columns, n_rows, correlation_sample)
-    alerts: list[dict[str, Any]] = []
-    if n_duplicates:
-        share = n_duplicates / n_rows
-        alerts.append(
-            {"column": None, "kind": "duplicates", "detail": f"{n_duplicates:,} duplicate rows ({share:.2%})"}
+    import ibis
+
+    backend = table._find_backend()
+    if getattr(backend, "name", None) != "duckdb":
+        raise ConfigError(
+            f"the profiler runs its queries in DuckDB; {source} is on {getattr(backend, 'name', backend)!r}"
         )
-    for name in names:
-        alerts.extend(column_alerts(name, columns[name], n_rows))
-    alerts.extend(correlation_alerts(corr))
-    for name, column in columns.items():
-        column["alerts"] = [alert["kind"] for alert in alerts if alert["column"] == name]
-    size = sum(int(column.pop("_bytes", 0)) for column in columns.values())
-    return Profile(
-        source=source,
-        n_rows=n_rows,
-        n_columns=len(names),
-        n_duplicate_rows=n_duplicates,
-        duplicate_samples=duplicate_samples,
-        columns=columns,
-        correlations=corr,
-        alerts=alerts,
-        size_bytes=size,
-        approximate=approx,
+    con: duckdb.DuckDBPyConnection = backend.con
+    relation = f"({ibis.to_sql(table, dialect='duckdb')})"
+    types = {str(row[0]): str(row[1]) for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
+    return profile_relation(
+        _runner(con), relation, types, source, sample=sample, correlation_sample=correlation_sample
     )
-
-
-def _worth_counting(kind: str, column: dict[str, Any], n_rows: int) -> bool:
-    """Top values are counted unless every value is rare: near-unique columns, or floats with many values."""
-    present = n_rows - column["n_missing"]
-    if present > 1 and column["n_distinct"] >= 0.95 * present:
-        return False
-    return kind not in ("float", "decimal") or column["n_distinct"] <= 50
-
-
-def _storage_kind(dtype: Any) -> str:
-    if dtype.is_boolean():
-        return "boolean"
-    if dtype.is_integer():
-        return "integer"
-    if dtype.is_floating():
-        return "float"
-    if dtype.is_decimal():
-        return "decimal"
-    if dtype.is_timestamp() or dtype.is_date():
-        return "datetime"
-    if dtype.is_string():
-        return "string"
-    return "other"
-
-
-def _empty(kind: str) -> dict[str, Any]:
-    base: dict[str, Any] = {"n_missing": 0, "n_distinct": 0, "min": None, "max": None}
-    if kind == "string":
-        base.update(n_numeric_like=0, n_leading_zero=0, n_date_like=0, n_with_space=0)
-    return base
-
-
-def _finite(column: ir.Column, kind: str) -> ir.Column:
-    import ibis
-
-    if kind == "float":
-        return column.isinf().ifelse(ibis.null("float64"), column)
-    return column.cast("float64")
-
-
-def _simple_stats(table: ir.Table, kinds: dict[str, str], *, approx: bool) -> dict[str, dict[str, Any]]:
-    """Pass 1: one wide aggregate with the simple statistics of every column."""
-    metrics: dict[str, Any] = {}
-    for i, (name, kind) in enumerate(kinds.items()):
-        column = table[name]
-        missing = column.isnull() | column.isnan() if kind == "float" else column.isnull()
-        metrics[f"{i}:n_missing"] = missing.cast("int64").sum()
-        metrics[f"{i}:n_distinct"] = column.approx_nunique() if approx else column.nunique()
-        if kind in ("integer", "float", "decimal"):
-            value = _finite(column, kind)
-            metrics[f"{i}:min"] = (column if kind == "integer" else value).min()
-            metrics[f"{i}:max"] = (column if kind == "integer" else value).max()
-            metrics[f"{i}:mean"] = value.mean()
-            metrics[f"{i}:std"] = value.std()
-            metrics[f"{i}:n_zeros"] = (column == 0).cast("int64").sum()
-            metrics[f"{i}:n_negative"] = (column < 0).cast("int64").sum()
-            metrics[f"{i}:n_infinite"] = (
-                column.isinf().cast("int64").sum() if kind == "float" else column.count() * 0
-            )
-            metrics[f"{i}:_bytes"] = column.count() * 8
-        elif kind == "datetime":
-            metrics[f"{i}:min"] = column.min()
-            metrics[f"{i}:max"] = column.max()
-            metrics[f"{i}:_bytes"] = column.count() * 8
-        elif kind == "boolean":
-            metrics[f"{i}:n_true"] = column.cast("int64").sum()
-            metrics[f"{i}:_bytes"] = column.count()
-        elif kind == "string":
-            length = column.length()
-            metrics[f"{i}:length_min"] = length.min()
-            metrics[f"{i}:length_mean"] = length.mean()
-            metrics[f"{i}:length_max"] = length.max()
-            metrics[f"{i}:n_numeric_like"] = column.re_search(_NUMERIC_LIKE).cast("int64").sum()
-            metrics[f"{i}:n_leading_zero"] = column.re_search(_LEADING_ZERO).cast("int64").sum()
-            metrics[f"{i}:n_date_like"] = column.re_search(_DATE_LIKE).cast("int64").sum()
-            metrics[f"{i}:n_with_space"] = column.strip().contains(" ").cast("int64").sum()
-            metrics[f"{i}:_bytes"] = length.sum()
-    row = table.aggregate(**metrics).to_pyarrow().to_pylist()[0]
-    out: dict[str, dict[str, Any]] = {}
-    for i, (name, kind) in enumerate(kinds.items()):
-        stats = {key.split(":", 1)[1]: value for key, value in row.items() if key.split(":", 1)[0] == str(i)}
-        stats = {
-            key: (0 if value is None and key.startswith("n_") else value) for key, value in stats.items()
-        }
-        stats["n_missing"] = int(stats["n_missing"] or 0)
-        stats["n_distinct"] = int(stats["n_distinct"] or 0)
-        stats["_bytes"] = int(stats.get("_bytes") or 0)
-        if kind == "string":
-            stats["length"] = {
-                "min": stats.pop("length_min"),
-                "mean": _round(stats.pop("length_mean")),
-                "max": stats.pop("length_max"),
-            }
-        if kind == "datetime":
-            stats["datetime_range"] = {"min": stats["min"], "max": stats["max"]}
-        for key in ("mean", "std"):
-            if key in stats:
-                stats[key] = _round(stats[key])
-        stats.setdefault("min", None)
-        stats.setdefault("max", None)
-        out[name] = stats
-    return out
-
-
-def _round(value: Any) -> float | None:
-    if value is None:
-        return None
-    number = float(value)
-    return number if not math.isfinite(number) else round(number, 10)
-
-
-def _add_quantiles(
-    table: ir.Table, numeric: Sequence[str], columns: dict[str, dict[str, Any]], *, approx: bool
-) -> None:
-    """Pass 2: quantiles and skewness of every numeric column in one aggregate."""
-    metrics: dict[str, Any] = {}
-    for i, name in enumerate(numeric):
-        value = _finite(table[name], _storage_kind(table[name].type()))
-        quantiles = list(QUANTILES)
-        metrics[f"{i}:q"] = value.approx_quantile(quantiles) if approx else value.quantile(quantiles)
-        mean, std = columns[name]["mean"], columns[name]["std"]
-        if mean is not None and std:
-            metrics[f"{i}:skew"] = (((value - mean) / std) ** 3).mean()
-    row = table.aggregate(**metrics).to_pyarrow().to_pylist()[0]
-    for i, name in enumerate(numeric):
-        values = row[f"{i}:q"] or [None] * len(QUANTILES)
-        columns[name]["quantiles"] = {f"{q:g}": _round(v) for q, v in zip(QUANTILES, values, strict=True)}
-        columns[name]["median"] = columns[name]["quantiles"]["0.5"]
-        columns[name]["skewness"] = _round(row.get(f"{i}:skew"))
-
-
-def _add_histograms(table: ir.Table, numeric: Sequence[str], columns: dict[str, dict[str, Any]]) -> None:
-    """Pass 3: equal-width histograms of every numeric column in one union of grouped counts."""
-    import ibis
-
-    parts = []
-    edges: dict[str, list[float]] = {}
-    for name in numeric:
-        low, high = float(columns[name]["min"]), float(columns[name]["max"])
-        bins = HISTOGRAM_BINS if high > low else 1
-        width = (high - low) / bins if high > low else 1.0
-        edges[name] = [low + width * k for k in range(bins)] + [high if high > low else low + 1.0]
-        value = _finite(table[name], _storage_kind(table[name].type()))
-        bucket = ((value - low) / width).floor().cast("int64").clip(upper=bins - 1)
-        part = table.select(column=ibis.literal(name), bucket=bucket).filter(lambda t: t.bucket.notnull())
-        parts.append(part.group_by(["column", "bucket"]).aggregate(n=lambda t: t.count()))
-    rows = (
-        ibis.union(*parts).to_pyarrow().to_pylist() if len(parts) > 1 else parts[0].to_pyarrow().to_pylist()
-    )
-    counts = {name: [0] * (len(edges[name]) - 1) for name in numeric}
-    for row in rows:
-        counts[row["column"]][int(row["bucket"])] += int(row["n"])
-    for name in numeric:
-        columns[name]["histogram"] = {"edges": [_round(e) for e in edges[name]], "counts": counts[name]}
-
-
-def _add_top_values(table: ir.Table, names: Sequence[str], columns: dict[str, dict[str, Any]]) -> None:
-    """Pass 4: the most frequent values of each column in one union of grouped counts."""
-    import ibis
-
-    if not names:
-        return
-    parts = []
-    for name in names:
-        value = table[name].cast("string")
-        part = table.select(column=ibis.literal(name), value=value).filter(lambda t: t.value.notnull())
-        counted = part.group_by(["column", "value"]).aggregate(count=lambda t: t.count())
-        parts.append(counted.order_by([ibis.desc("count"), "value"]).limit(TOP_VALUES))
-    rows = (
-        ibis.union(*parts).to_pyarrow().to_pylist() if len(parts) > 1 else parts[0].to_pyarrow().to_pylist()
-    )
-    found: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
-    for row in rows:
-        found[row["column"]].append({"value": row["value"], "count": int(row["count"])})
-    for name in names:
-        columns[name]["top_values"] = sorted(found[name], key=lambda v: (-v["count"], v["value"]))
-    for column in columns.values():
-        column.setdefault("top_values", [])
-
-
-def _duplicates(table: ir.Table, names: Sequence[str]) -> tuple[int, list[dict[str, Any]]]:
-    """Pass 5: exact duplicate rows (count and the most repeated) from one grouping of all columns."""
-    import ibis
-
-    grouped = table.group_by(list(names)).aggregate(__count=lambda t: t.count())
-    repeated = grouped.filter(grouped["__count"] > 1)
-    total = (repeated["__count"] - 1).sum().over(ibis.window())
-    rows = (
-        repeated.mutate(__total=total)
-        .order_by(ibis.desc("__count"))
-        .limit(DUPLICATE_SAMPLES)
-        .to_pyarrow()
-        .to_pylist()
-    )
-    if not rows:
-        return 0, []
-    n_duplicates = int(rows[0]["__total"])
-    samples = [
-        {**{k: v for k, v in row.items() if not k.startswith("__")}, "n_copies": row["__count"]}
-        for row in rows
-    ]
-    return n_duplicates, json.loads(json.dumps(samples, default=str))
-
-
-def _correlations(
-    table: ir.Table, columns: dict[str, dict[str, Any]], n_rows: int, sample_rows: int
-) -> dict[str, Any]:
-    """Correlations on a random sample of at most ``sample_rows`` rows."""
-    numeric = [n for n, c in columns.items() if c["type"] == "numeric" and c["n_distinct"] > 1][:30]
-    categorical = [
-        n for n, c in columns.items() if c["type"] in ("categorical", "boolean") and 1 < c["n_distinct"] <= 50
-    ][:20]
-    if not n_rows or not (len(numeric) > 1 or len(categorical) > 1):
-        return correlations(_empty_sample(), [], [])
-    chosen = table.select(*numeric, *[table[n].cast("string").name(n) for n in categorical])
-    if n_rows > sample_rows:
-        chosen = chosen.sample(min(1.0, 1.2 * sample_rows / n_rows), seed=0).limit(sample_rows)
-    return correlations(chosen.to_pyarrow(), numeric, categorical)
-
-
-def _empty_sample() -> Any:
-    import pyarrow as pa
-
-    return pa.table({})

@@ -162,7 +162,8 @@ def column_alerts(name: str, column: Mapping[str, Any], n_rows: int) -> list[dic
 def correlations(sample: pa.Table, numeric: Sequence[str], categorical: Sequence[str]) -> dict[str, Any]:
     """Pearson and Spearman between numeric columns, Cramér's V between categorical ones.
 
-    Pairs use the rows where both values are present; a pair with fewer than 3 such rows, or a
+    Categorical columns are text, or int64 codes from 0 (null for a missing value). Pairs use the
+    rows where both values are present; a pair with fewer than 3 such rows, or a
     constant side, gets ``None``.
 
     Examples
@@ -205,18 +206,44 @@ def correlation_alerts(result: Mapping[str, Any]) -> list[dict[str, Any]]:
     return alerts
 
 
-def _floats(column: pa.ChunkedArray) -> np.ndarray[Any, np.dtype[np.float64]]:
-    import pyarrow.compute as pc
+def _valid(array: pa.Array) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Which entries of ``array`` are not null, read from its validity bitmap."""
+    if array.null_count == 0:
+        return np.ones(len(array), dtype=bool)
+    bits = np.unpackbits(np.frombuffer(array.buffers()[0], dtype=np.uint8), bitorder="little")
+    return bits[array.offset : array.offset + len(array)].astype(bool)
 
-    values: np.ndarray[Any, np.dtype[np.float64]] = np.asarray(
-        pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
-    ).copy()
+
+def _primitive(array: pa.Array, dtype: type[np.generic]) -> np.ndarray[Any, Any]:
+    """The values buffer of a fixed-width ``array`` as numpy (no pandas, no compute kernels)."""
+    values = np.frombuffer(array.buffers()[1], dtype=dtype)
+    return values[array.offset : array.offset + len(array)].copy()
+
+
+def _floats(column: pa.ChunkedArray) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """A column as float64 with nulls and infinities as NaN."""
+    array = column.combine_chunks()
+    if array.type == pa.float64():
+        values: np.ndarray[Any, np.dtype[np.float64]] = _primitive(array, np.float64)
+        values[~_valid(array)] = math.nan
+    else:
+        import pyarrow.compute as pc
+
+        values = np.asarray(
+            pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
+        ).copy()
     values[~np.isfinite(values)] = math.nan
     return values
 
 
 def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray[Any, np.dtype[np.int64]], int]:
-    encoded = column.combine_chunks().dictionary_encode()
+    """Category codes from 0 (-1 for null) and how many categories: integer columns are codes already."""
+    array = column.combine_chunks()
+    if array.type == pa.int64():
+        codes: np.ndarray[Any, np.dtype[np.int64]] = _primitive(array, np.int64)
+        codes[~_valid(array)] = -1
+        return codes, int(codes.max()) + 1 if codes.size else 0
+    encoded = array.dictionary_encode()
     indices = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
     return indices, len(encoded.dictionary)
 

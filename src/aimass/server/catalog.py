@@ -11,7 +11,7 @@ Examples
 >>> with Workspace.init(tempfile.mkdtemp()) as workspace:
 ...     _ = workspace.engine.write_table("raw.orders", pa.table({"id": ["a", "b"]}))
 ...     [(table.name, table.rows) for table in summarize_tables(workspace.engine)][:3]
-[('raw.orders', 2), ('meta.loads', 0), ('meta.quality_results', 0)]
+[('raw.orders', 2), ('meta.loads', 0), ('meta.models', 0)]
 """
 
 from __future__ import annotations
