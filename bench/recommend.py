@@ -18,7 +18,8 @@ Peers, tuned fairly: implicit 0.7.3 ALS over factors {32, 64, 128} x regularizat
 (Steck 2019: ``B = I - P / diag(P)``, ``P = (X'X + lambda I)^-1`` on the binary matrix, no pruning)
 over lambda {10, 100, 500, 1000}. Each peer configuration is chosen on a validation split carved out
 of the training part the same way (so the test part is never used for tuning), then refitted on the
-whole training part. Our models run at their defaults; ``auto`` does its own selection.
+whole training part. Our models run at their defaults; ``auto`` does its own selection (its EASE
+grid covers raw, binary and ``log1p`` interaction weights; ``session`` is a candidate).
 
 Run: ``.venv/bin/python bench/recommend.py [--skip-demo] [--skip-movielens]``.
 """

@@ -290,3 +290,11 @@ def test_items_in_every_basket_are_reported() -> None:
     found = frequent_itemsets([["a", "b"], ["a", "b"], ["a", "b", "c"]], min_support=0.5)
     counts = dict(zip(found["itemset"], found["count"], strict=True))
     assert counts == {("a",): 3, ("b",): 3, ("a", "b"): 3}
+
+
+def test_a_minimum_count_of_one_on_long_baskets_is_refused_not_mined() -> None:
+    long_basket = [list(range(30)), [1, 2]]
+    with pytest.raises(ConfigError, match=r"2\*\*30"):
+        frequent_itemsets(long_basket, min_count=1)
+    # with a length limit it is fine: 30 singletons + 435 pairs
+    assert len(frequent_itemsets(long_basket, min_count=1, max_len=2)) == 30 + 435

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from aimass.cli._common import console, emit_json, fail, open_workspace
 
-__all__ = ["run_analysis"]
+__all__ = ["PREVIEW_MAX_COLUMNS", "run_analysis"]
+
+#: Columns of a preview table shown in the terminal unless a command names its own.
+PREVIEW_MAX_COLUMNS = 8
 
 
 def run_analysis(
@@ -17,6 +21,7 @@ def run_analysis(
     as_json: bool = False,
     preview: str | None = None,
     preview_rows: int = 10,
+    preview_columns: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Run the pipeline step ``step_name`` with ``params`` (None values dropped) and print its outcome.
 
@@ -32,6 +37,9 @@ def run_analysis(
         Print the outcome as JSON instead of tables.
     preview : str, optional
         A table the step wrote whose first ``preview_rows`` rows are shown.
+    preview_columns : sequence of str, optional
+        The columns shown in the terminal (default: the first :data:`PREVIEW_MAX_COLUMNS`); the
+        JSON output always has every column.
 
     Returns
     -------
@@ -69,11 +77,11 @@ def run_analysis(
     if as_json:
         emit_json(outcome)
     else:
-        _print(outcome, preview)
+        _print(outcome, preview, preview_columns)
     return outcome
 
 
-def _print(outcome: dict[str, Any], preview: str | None) -> None:
+def _print(outcome: dict[str, Any], preview: str | None, columns: Sequence[str] | None) -> None:
     from rich.table import Table
 
     console.print(f"[bold]{outcome['step']}[/]: {outcome['summary']}", highlight=False)
@@ -82,10 +90,17 @@ def _print(outcome: dict[str, Any], preview: str | None) -> None:
     for warning in outcome["warnings"]:
         console.print(f"[yellow]warning[/] {warning}", highlight=False)
     if outcome["preview"]:
-        view = Table(*outcome["preview"][0].keys(), title=f"{preview} (first rows)")
+        every = list(outcome["preview"][0])
+        shown = [c for c in columns if c in every] if columns else every[:PREVIEW_MAX_COLUMNS]
+        view = Table(*shown, title=f"{preview} (first rows)")
         for row in outcome["preview"]:
-            view.add_row(*(_cell(value) for value in row.values()))
+            view.add_row(*(_cell(row[column]) for column in shown))
         console.print(view)
+        if len(shown) < len(every):
+            console.print(
+                f"  {len(every) - len(shown)} more column(s): `--json`, or `aimass export {preview}`",
+                highlight=False,
+            )
 
 
 def _cell(value: Any) -> str:

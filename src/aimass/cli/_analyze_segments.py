@@ -47,6 +47,7 @@ def segments_command(
         workspace=workspace,
         as_json=as_json,
         preview="mart.segment_profiles",
+        preview_columns=("segment_id", "segment_name", "customers", "share", "description"),
     )
 
 

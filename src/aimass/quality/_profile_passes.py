@@ -2,7 +2,8 @@
 
 Each pass is one SQL statement, whatever the number of columns: (1) one wide aggregate with the
 simple statistics and the quantiles of every column; (2) one union of per-column groupings with
-the exact distinct count and the top values of each column (cut by a top-N in the engine; above
+the exact distinct count and the top values of each column (cut by a top-N in the engine, with
+no tie-break by text for a column whose top values are not reported; above
 :data:`APPROX_DISTINCT_ROWS` rows distinct counts come from pass 1's HyperLogLog and only the
 columns worth counting are grouped); (3) one union of grouped counts for the histograms of the
 numeric columns; (4) the skewness of the numeric columns, from pass 1's means and standard
@@ -231,7 +232,8 @@ def profile_relation(
     )
     top: dict[str, list[dict[str, Any]]] = {}
     if n_rows and not approx:  # exact distinct counts and top values from one grouping per column
-        distinct, top = _value_counts(run, table, names, with_distinct=True)
+        bounds = {name: _count_bound(kinds[name], n_rows - simple[name]["n_missing"]) for name in names}
+        distinct, top = _value_counts(run, table, names, with_distinct=True, counted_below=bounds)
         for name in names:
             simple[name]["n_distinct"] = distinct[name]
     columns: dict[str, dict[str, Any]] = {}
@@ -295,6 +297,13 @@ def _worth_counting(kind: str, column: dict[str, Any], n_rows: int) -> bool:
     if present > 1 and column["n_distinct"] >= 0.95 * present:
         return False
     return kind not in ("float", "decimal") or column["n_distinct"] <= 50
+
+
+def _count_bound(kind: str, present: int) -> float:
+    """The fewest groups that make :func:`_worth_counting` false for a column (``inf``: none do)."""
+    bound = 0.95 * present if present > 1 else math.inf
+    # distinct >= 0.95 * present (a float) is not counted; nor float/decimal with more than 50 values
+    return min(bound, 51.0) if kind in ("float", "decimal") else bound
 
 
 def _empty(kind: str) -> dict[str, Any]:
@@ -418,21 +427,33 @@ def _add_skewness(
 
 
 def _value_counts(
-    run: Runner, table: str, names: Sequence[str], *, with_distinct: bool
+    run: Runner,
+    table: str,
+    names: Sequence[str],
+    *,
+    with_distinct: bool,
+    counted_below: Mapping[str, float] | None = None,
 ) -> tuple[dict[str, int], dict[str, list[dict[str, Any]]]]:
     """Pass 2: per column, its non-null values grouped: how many there are, and the most frequent.
 
     One ``UNION ALL`` of one grouping per column, each cut to its :data:`TOP_VALUES` most frequent
-    values (ties by the value as text) by a top-N; ``with_distinct`` also counts the groups.
+    values (ties by the value as text) by a top-N; ``with_distinct`` also counts the groups. A
+    column with at least ``counted_below[column]`` groups has its top values left unreported, so
+    its ties are not broken by the value as text (no cast of every value to text); its top rows
+    still carry the number of groups.
     """
     parts = []
     for j, name in enumerate(names):
         q = _quote(name)
-        groups = ", count(*) OVER () AS groups" if with_distinct else ", 0 AS groups"
+        groups = "count(*) OVER ()" if with_distinct else "0"
+        bound = None if counted_below is None else counted_below.get(name)
+        text = "CAST(value AS VARCHAR)"
+        tie = text if bound is None else f"CASE WHEN groups < {_double(bound)} THEN {text} END"
         parts.append(
-            f"(SELECT {j} AS part, CAST(value AS VARCHAR) AS key, n{groups} FROM "
-            f"(SELECT {q} AS value, count(*) AS n FROM {table} WHERE {q} IS NOT NULL GROUP BY 1) "
-            f"ORDER BY n DESC, CAST(value AS VARCHAR) LIMIT {TOP_VALUES})"
+            f"(SELECT {j} AS part, {text} AS key, n, groups FROM "
+            f"(SELECT value, n, groups FROM (SELECT value, n, {groups} AS groups FROM "
+            f"(SELECT {q} AS value, count(*) AS n FROM {table} WHERE {q} IS NOT NULL GROUP BY 1)) "
+            f"ORDER BY n DESC, {tie} LIMIT {TOP_VALUES}))"
         )
     rows = run(" UNION ALL ".join(parts)).to_pylist()
     distinct = dict.fromkeys(names, 0)

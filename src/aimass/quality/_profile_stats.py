@@ -175,8 +175,17 @@ def correlations(sample: pa.Table, numeric: Sequence[str], categorical: Sequence
     (1.0, 1.0)
     """
     values = {name: _floats(sample.column(name)) for name in numeric}
+    # each complete column ranked once; a pair that drops rows (a missing value) ranks its own rows
+    ranked = {name: _ranks(column) for name, column in values.items() if not np.isnan(column).any()}
     pearson = _matrix(numeric, lambda a, b: _pearson(values[a], values[b], rank=False))
-    spearman = _matrix(numeric, lambda a, b: _pearson(values[a], values[b], rank=True))
+    spearman = _matrix(
+        numeric,
+        lambda a, b: (
+            _pearson(values[a], values[b], rank=False, ranks=(ranked[a], ranked[b]))
+            if a in ranked and b in ranked
+            else _pearson(values[a], values[b], rank=True)
+        ),
+    )
     labels = {name: _codes(sample.column(name)) for name in categorical}
     cramers = _matrix(categorical, lambda a, b: _cramers_v(labels[a], labels[b]))
     return {
@@ -259,12 +268,19 @@ def _matrix(names: Sequence[str], measure: Any) -> list[list[float | None]]:
 
 
 def _pearson(
-    first: np.ndarray[Any, np.dtype[np.float64]], second: np.ndarray[Any, np.dtype[np.float64]], *, rank: bool
+    first: np.ndarray[Any, np.dtype[np.float64]],
+    second: np.ndarray[Any, np.dtype[np.float64]],
+    *,
+    rank: bool,
+    ranks: tuple[np.ndarray[Any, np.dtype[np.float64]], np.ndarray[Any, np.dtype[np.float64]]] | None = None,
 ) -> float | None:
+    """Pearson on the rows where both are present (on ranks with ``rank``; ``ranks``: ranked already)."""
     keep = ~(np.isnan(first) | np.isnan(second))
     a, b = first[keep], second[keep]
     if a.size < 3 or a.std() == 0 or b.std() == 0:
         return None
+    if ranks is not None:
+        return float(np.corrcoef(ranks[0], ranks[1])[0, 1])
     if rank:
         a, b = _ranks(a), _ranks(b)
     return float(np.corrcoef(a, b)[0, 1])

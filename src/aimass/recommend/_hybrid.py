@@ -143,7 +143,12 @@ class HybridModel(RecommenderModel):
             out += part.toarray() if sp.issparse(part) else part
         for i, (model, weight) in enumerate(zip(self.models_, self.weights, strict=True)):
             if weight and i not in self.merged_components_:
-                out += np.float32(weight) * scaled_scores(model.score(users, rows), float(self.scales_[i]))
+                part = np.asarray(model.score(users, rows), dtype=np.float32)
+                factor = np.float32(weight / float(self.scales_[i]))
+                if np.isfinite(part).all():
+                    out += part * factor
+                else:  # unscored (-inf) entries add 0, as in scaled_scores
+                    np.add(out, part * factor, out=out, where=np.isfinite(part))
         return out
 
     def similar(self, items: np.ndarray) -> np.ndarray | None:

@@ -210,4 +210,5 @@ def load_recommender(folder: Path) -> Recommender:
         csr_from_arrays("item_similarity", arrays) if "item_similarity.shape" in arrays else None
     )
     rec._seen_cache = {}
+    rec._item_object_ids = None
     return rec

@@ -40,7 +40,15 @@ _GRIDS: dict[str, list[dict[str, Any]]] = {
         {"k": 200, "similarity": "cosine"},
         {"k": 100, "similarity": "bm25"},
     ],
-    "ease": [{"l2": 100.0}, {"l2": 400.0}, {"l2": 1500.0}],
+    "ease": [
+        {"l2": 100.0},
+        {"l2": 400.0},
+        {"l2": 1500.0},
+        {"l2": 100.0, "weighting": "binary"},
+        {"l2": 500.0, "weighting": "binary"},
+        {"l2": 1500.0, "weighting": "binary"},
+        {"l2": 400.0, "weighting": "log1p"},
+    ],
     "rp3beta": [{"alpha": 1.0, "beta": 0.3}, {"alpha": 1.0, "beta": 0.6}, {"alpha": 0.7, "beta": 0.5}],
     "als": [
         {"factors": 32, "regularization": 0.05, "alpha": 1.0},
@@ -76,8 +84,8 @@ def default_grid(model: str) -> list[dict[str, Any]]:
 
     Examples
     --------
-    >>> default_grid("ease")
-    [{'l2': 100.0}, {'l2': 400.0}, {'l2': 1500.0}]
+    >>> default_grid("ease")[:2]
+    [{'l2': 100.0}, {'l2': 400.0}]
     """
     if model not in _GRIDS:
         raise ConfigError(f"unknown recommendation `{model=}`; allowed: {list(MODEL_NAMES)}")

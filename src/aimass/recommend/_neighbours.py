@@ -22,6 +22,7 @@ __all__ = ["EASEModel", "ItemKNNModel", "PopularModel", "RP3betaModel", "Session
 
 Similarity = Literal["cosine", "bm25"]
 PopularityWeighting = Literal["count", "weight"]
+EaseWeighting = Literal["raw", "binary", "log1p"]
 
 _BLOCK = 1024
 
@@ -352,19 +353,42 @@ class EASEModel(RecommenderModel):
         Products kept (by number of customers); bounds the ``O(n^3)`` inversion.
     top_k : int, optional
         Keep only the ``top_k`` largest weights per product (a sparse ``B``); None keeps all.
+    weighting : {"raw", "binary", "log1p"}, default "raw"
+        How the interaction weights enter ``X`` (at fit and at scoring): as summed
+        (event-weighted) values, as 1 for any interaction (Steck's binary EASE), or as
+        ``log1p`` of the value (damps repeated views and the purchase weight).
     """
 
     name = "ease"
 
-    def __init__(self, l2: float = 200.0, max_items: int = 5000, top_k: int | None = None) -> None:
+    def __init__(
+        self,
+        l2: float = 200.0,
+        max_items: int = 5000,
+        top_k: int | None = None,
+        weighting: EaseWeighting = "raw",
+    ) -> None:
         self.l2 = l2
         self.max_items = max_items
         self.top_k = top_k
+        self.weighting = weighting
+
+    def _transform(self, matrix: Any, dtype: Any) -> Any:
+        x = sp.csr_matrix(matrix, dtype=dtype, copy=True)
+        if self.weighting == "binary":
+            x.data[:] = 1.0
+        elif self.weighting == "log1p":
+            np.log1p(x.data, out=x.data)
+        return x
 
     def fit(self, data: TrainData) -> Self:
         l2 = check_number("EASEModel", "l2", self.l2, strict=True)
         max_items = check_positive_int("EASEModel", "max_items", self.max_items)
-        x = sp.csr_matrix(data.matrix, dtype=np.float64)
+        if self.weighting not in ("raw", "binary", "log1p"):
+            raise ConfigError(
+                f"EASEModel: `weighting={self.weighting!r}` is not allowed; use 'raw', 'binary' or 'log1p'"
+            )
+        x = self._transform(data.matrix, np.float64)
         degree = np.diff(sp.csc_matrix(x).indptr)
         order = np.argsort(-degree, kind="stable")
         kept = np.sort(order[: min(max_items, int((degree > 0).sum()))])
@@ -392,11 +416,14 @@ class EASEModel(RecommenderModel):
 
     def score(self, users: np.ndarray, rows: Any) -> np.ndarray:
         self.check_is_fitted()
-        part = sp.csr_matrix(rows)[:, self.items_] @ self.weights_
+        x = self._transform(rows, np.float32) if self.weighting != "raw" else sp.csr_matrix(rows)
+        part = x[:, self.items_] @ self.weights_ if len(self.items_) < self.n_items_ else x @ self.weights_
         return self._full(np.asarray(part.toarray() if sp.issparse(part) else part, dtype=np.float32))
 
     def linear_weights(self) -> Any:
         self.check_is_fitted()
+        if self.weighting != "raw":
+            return None
         if len(self.items_) == self.n_items_:
             return self.weights_
         full = sp.lil_matrix((self.n_items_, self.n_items_), dtype=np.float32)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Iterable, Mapping
 from functools import partial
 from pathlib import Path
@@ -53,7 +54,8 @@ class Recommender:
     rules : Rules, optional
         Default business rules for :meth:`recommend` (a call can pass its own).
     candidates : tuple of str, optional
-        Models ``"auto"`` compares; default ``("popular", "itemknn", "ease", "rp3beta", "als")``.
+        Models ``"auto"`` compares; default ``("popular", "itemknn", "ease", "rp3beta", "als",
+        "session")`` (EASE on raw, binary and ``log1p`` interaction weights).
     grid : mapping of str to list of dict, optional
         Tuning grid per candidate for ``"auto"``; default :func:`~aimass.recommend.default_grid`.
     validation_users : int, default 2000
@@ -88,6 +90,9 @@ class Recommender:
     0           c          y  0.816497     1
     1         new          x  0.600000     1
     """
+
+    #: Set by model selection on its candidates: the validated log and matrices they share.
+    _shared: dict[Any, Any] | None = None
 
     def __init__(
         self,
@@ -192,7 +197,16 @@ class Recommender:
             For bad parameters.
         """
         self._check_params()
-        frame = validate_interactions(interactions)
+        # model selection fits many candidates on one log: it shares the validated log and the
+        # matrices built from it through ``_shared`` (not a parameter; never set by users)
+        shared = self._shared
+        if shared is not None and shared.get("log") is interactions:
+            frame = shared["frame"]
+        else:
+            frame = validate_interactions(interactions)
+            if shared is not None:
+                shared.clear()
+                shared.update({"log": interactions, "frame": frame})
         weights = self._weights()
         name, params = self.model, dict(self.params)
         self.selection_: dict[str, Any] = {}
@@ -225,28 +239,47 @@ class Recommender:
         params: dict[str, Any],
         weights: Mapping[str, float],
     ) -> None:
-        catalogue_ids = None
-        if products is not None:
-            products = _check_products(products)
-            catalogue_ids = products["product_id"].to_numpy(dtype=str)
-        encoded = encode_interactions(frame, event_weights=weights, item_ids=catalogue_ids)
-        if not len(encoded.user_ids):
-            raise SchemaError(
-                "interactions have no rows with a customer_id; there is no customer to learn from"
-            )
-        item_frame = None
-        if products is not None:
-            item_frame = products.set_index("product_id").reindex(encoded.item_ids).reset_index()
-        self._set_segments(segments, encoded.user_ids)
-        data = build_train_data(
-            frame,
-            encoded,
-            half_life_days=self.half_life_days_,
-            item_frame=item_frame,
-            user_segment=self.user_segment_,
-            n_segments=len(self.segment_names_),
-            random_state=int(self.random_state),
+        shared = self._shared
+        key = (
+            "prepared",
+            repr(sorted(weights.items())),
+            self.half_life_days_,
+            int(self.random_state),
+            id(products),
+            id(segments),
         )
+        if shared is not None and key in shared:
+            encoded, item_frame, data, catalog, popularity, complements, seen_cache = shared[key]
+            self._set_segments(segments, encoded.user_ids)
+        else:
+            catalogue_ids = None
+            if products is not None:
+                products = _check_products(products)
+                catalogue_ids = products["product_id"].to_numpy(dtype=str)
+            encoded = encode_interactions(frame, event_weights=weights, item_ids=catalogue_ids)
+            if not len(encoded.user_ids):
+                raise SchemaError(
+                    "interactions have no rows with a customer_id; there is no customer to learn from"
+                )
+            item_frame = None
+            if products is not None:
+                item_frame = products.set_index("product_id").reindex(encoded.item_ids).reset_index()
+            self._set_segments(segments, encoded.user_ids)
+            data = build_train_data(
+                frame,
+                encoded,
+                half_life_days=self.half_life_days_,
+                item_frame=item_frame,
+                user_segment=self.user_segment_,
+                n_segments=len(self.segment_names_),
+                random_state=int(self.random_state),
+            )
+            catalog = _catalog(encoded.item_ids, item_frame)
+            popularity = PopularModel(by_segment=True).fit(data).popularity_
+            complements = _co_purchase(frame, encoded)
+            seen_cache = {}
+            if shared is not None:
+                shared[key] = (encoded, item_frame, data, catalog, popularity, complements, seen_cache)
         self.model_: RecommenderModel = make_model(name, params).fit(data)
         self.model_name_ = name
         self.params_ = dict(params)
@@ -260,16 +293,16 @@ class Recommender:
             "event": encoded.event,
             "time": encoded.time,
         }
-        self.catalog_ = _catalog(encoded.item_ids, item_frame)
-        fallback = PopularModel(by_segment=True).fit(data)
-        self.popularity_ = fallback.popularity_
-        self.complements_ = _co_purchase(frame, encoded)
+        self.catalog_ = catalog
+        self.popularity_ = popularity
+        self.complements_ = complements
         self.item_similarity_ = None
         if self.model_.similar(np.zeros(1, dtype=np.int64)) is None:
             binary = sp.csr_matrix((data.matrix > 0).astype(np.float32))
             norms = np.sqrt(np.asarray(binary.sum(axis=0), dtype=np.float64).ravel())
             self.item_similarity_ = item_item_top_k(binary, binary, 100, norms=norms)
-        self._seen_cache: dict[str, Any] = {}
+        self._seen_cache: dict[str, Any] = seen_cache
+        self._item_object_ids: np.ndarray | None = None
 
     def _set_segments(self, segments: pd.DataFrame | None, user_ids: np.ndarray) -> None:
         if segments is None:
@@ -332,6 +365,7 @@ class Recommender:
         filter_seen: bool = True,
         items: Collection[Any] | None = None,
         rules: Rules | None = None,
+        n_jobs: int | None = None,
     ) -> pd.DataFrame:
         """Top-``n`` products for each customer, under the business rules.
 
@@ -349,6 +383,9 @@ class Recommender:
             Only recommend from these product ids.
         rules : Rules, optional
             Business rules for this call; default the constructor's ``rules``.
+        n_jobs : int, optional
+            Threads that score blocks of 2,048 customers in parallel (BLAS is held to one thread
+            meanwhile); None = the CPUs this process may use, at most 8. 1 = no threads.
 
         Returns
         -------
@@ -365,8 +402,9 @@ class Recommender:
         segment = self._segment_of(ids)
         allowed = self.catalog_.allowed(rules, items)
         seen_all = self._seen(rules) if filter_seen else None
-        outputs = []
-        for start in range(0, len(ids), _BATCH):
+        jobs = _check_jobs(n_jobs)
+
+        def batch(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             users = codes[start : start + _BATCH]
             seg = segment[start : start + _BATCH]
             known = users >= 0
@@ -384,18 +422,29 @@ class Recommender:
                 seen = seen_all[safe]
                 if not known.all():
                     seen = sp.csr_matrix(sp.diags(known.astype(np.float32)) @ seen)
-            outputs.append(
-                select_top_n(
-                    scores,
-                    n,
-                    allowed=allowed,
-                    seen=seen,
-                    fallback=partial(_fallback_rows, self.popularity_, seg),
-                    rules=rules,
-                    catalog=self.catalog_,
-                    zero_is_unscored=self.model_.zero_is_unscored,
-                )
+            return select_top_n(
+                scores,
+                n,
+                allowed=allowed,
+                seen=seen,
+                fallback=partial(_fallback_rows, self.popularity_, seg),
+                rules=rules,
+                catalog=self.catalog_,
+                zero_is_unscored=self.model_.zero_is_unscored,
             )
+
+        starts = list(range(0, len(ids), _BATCH))
+        if jobs > 1 and len(starts) > 1:
+            # numpy and scipy release the GIL in the matrix product and the partial sorts, so
+            # batches run in parallel threads; BLAS is pinned to one thread to not oversubscribe
+            from concurrent.futures import ThreadPoolExecutor
+
+            from threadpoolctl import threadpool_limits
+
+            with threadpool_limits(1), ThreadPoolExecutor(min(jobs, len(starts))) as pool:
+                outputs = list(pool.map(batch, starts))
+        else:
+            outputs = [batch(start) for start in starts]
         return self._frame("customer_id", ids, outputs, n)
 
     def recommend_session(
@@ -470,16 +519,32 @@ class Recommender:
         values = np.concatenate([o[1] for o in outputs])
         valid = np.concatenate([o[2] for o in outputs])
         width = items.shape[1]
-        owner = np.repeat(np.arange(len(ids)), width).reshape(len(ids), width)
-        rank = np.tile(np.arange(1, width + 1), (len(ids), 1))
+        if valid.all():
+            owner_ids = np.repeat(ids.astype(object), width)
+            item_codes = items.ravel()
+            picked = values.ravel()
+            rank = np.tile(np.arange(1, width + 1, dtype=np.int64), len(ids))
+        else:
+            owner_ids = np.repeat(ids.astype(object), valid.sum(axis=1))
+            item_codes = items[valid]
+            picked = values[valid]
+            rank = np.broadcast_to(np.arange(1, width + 1, dtype=np.int64), valid.shape)[valid]
         return pd.DataFrame(
             {
-                key: ids[owner[valid]].astype(object),
-                "product_id": self.item_ids_[items[valid]].astype(object),
-                "score": np.round(values[valid].astype(np.float64), 6),
-                "rank": rank[valid].astype(np.int64),
+                key: owner_ids,
+                "product_id": self._item_objects()[item_codes],
+                "score": np.round(picked.astype(np.float64), 6),
+                "rank": rank,
             }
         )
+
+    def _item_objects(self) -> np.ndarray:
+        """The product ids as an object array (cached: the output frames take from it)."""
+        cached: np.ndarray | None = getattr(self, "_item_object_ids", None)
+        if cached is None:
+            cached = self.item_ids_.astype(object)
+            self._item_object_ids = cached
+        return cached
 
     def similar_items(self, product_ids: Iterable[Any], n: int = 10) -> pd.DataFrame:
         """The ``n`` products most similar to each given product (by the model's item representation).
@@ -613,6 +678,18 @@ def _fallback_rows(popularity: np.ndarray, segment: np.ndarray, rows: np.ndarray
     return out
 
 
+def _check_jobs(n_jobs: Any) -> int:
+    if n_jobs is None:
+        try:
+            available = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            available = os.cpu_count() or 1
+        return max(1, min(8, available))
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs < 1:
+        raise ConfigError(f"`n_jobs={n_jobs!r}` must be an integer >= 1 or None")
+    return int(n_jobs)
+
+
 def _check_n(n: Any) -> int:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ConfigError(f"`n={n!r}` must be an integer >= 1")
@@ -622,6 +699,13 @@ def _check_n(n: Any) -> int:
 def _as_ids(values: Iterable[Any], name: str) -> np.ndarray:
     if isinstance(values, str):
         raise ConfigError(f"`{name}` must be a list of ids, not the single string {values!r}")
+    if isinstance(values, (pd.Series, pd.Index)):
+        values = values.to_numpy(dtype=object)
+    if isinstance(values, np.ndarray) and values.ndim == 1:
+        if values.dtype.kind == "U":
+            return values
+        if values.dtype == object:
+            return values.astype(str)
     return np.asarray([str(v) for v in values], dtype=str)
 
 

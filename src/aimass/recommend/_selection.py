@@ -24,7 +24,7 @@ __all__ = ["AUTO_CANDIDATES", "RECOMMENDER_KEYS", "holdout", "learn_hybrid", "se
 RECOMMENDER_KEYS: tuple[str, ...] = ("half_life_days", "event_weights")
 
 #: Models ``model="auto"`` compares by default.
-AUTO_CANDIDATES: tuple[str, ...] = ("popular", "itemknn", "ease", "rp3beta", "als")
+AUTO_CANDIDATES: tuple[str, ...] = ("popular", "itemknn", "ease", "rp3beta", "als", "session")
 
 _K = 10
 #: Share of each customer's most recent interactions held out for validation.
@@ -63,7 +63,9 @@ def holdout(
     return train.reset_index(drop=True), relevant.reset_index(drop=True), users
 
 
-def _sub(template: Recommender, name: str, params: dict[str, Any]) -> Recommender:
+def _sub(
+    template: Recommender, name: str, params: dict[str, Any], shared: dict[Any, Any] | None = None
+) -> Recommender:
     from aimass.recommend._recommender import Recommender
 
     settings: dict[str, Any] = {
@@ -74,13 +76,16 @@ def _sub(template: Recommender, name: str, params: dict[str, Any]) -> Recommende
     for key in RECOMMENDER_KEYS:
         if key in model_params:
             settings[key] = model_params.pop(key)
-    return Recommender(
+    sub = Recommender(
         name,
         random_state=template.random_state,
         validation_users=template.validation_users,
         **settings,
         **model_params,
     )
+    if shared is not None:
+        sub._shared = shared  # one validated log and its matrices for every candidate
+    return sub
 
 
 def _metrics(recs: pd.DataFrame, relevant: pd.DataFrame) -> dict[str, float]:
@@ -161,11 +166,12 @@ def select_model(
         )
     rows: list[dict[str, Any]] = []
     best: dict[str, tuple[float, dict[str, Any], Recommender]] = {}
+    shared: dict[Any, Any] = {}
     for name in candidates:
         if name == "content" and products is None:
             continue
         for params in grids.get(name, default_grid(name)):
-            sub = _sub(template, name, dict(params)).fit(train, products, segments)
+            sub = _sub(template, name, dict(params), shared).fit(train, products, segments)
             metrics = _metrics(sub.recommend(users, n=_K), relevant)
             if not np.isfinite(metrics["ndcg"]):
                 metrics["ndcg"] = 0.0
@@ -181,12 +187,14 @@ def select_model(
         weights, metrics = _search_weights(
             [s[0] for s in scored], scored[0][1], users, relevant, best[top[0]][2].item_ids_
         )
+        # components the blend gives no weight are left out (the final refit skips them)
+        used = [(m, float(w)) for m, w in zip(top, weights, strict=True) if w > 0] or [(top[0], 1.0)]
         hybrid_params: dict[str, Any] = {
-            "components": tuple(top),
+            "components": tuple(m for m, _ in used),
             "component_params": {
-                m: {k: v for k, v in best[m][1].items() if k not in RECOMMENDER_KEYS} for m in top
+                m: {k: v for k, v in best[m][1].items() if k not in RECOMMENDER_KEYS} for m, _ in used
             },
-            "weights": tuple(float(w) for w in weights),
+            "weights": tuple(w for _, w in used),
         }
         rows.append({"model": "hybrid", "params": json.dumps(hybrid_params, sort_keys=True), **metrics})
         if metrics["ndcg"] > winner[2] + 1e-9:
@@ -215,11 +223,12 @@ def learn_hybrid(
     component_params = dict(params.get("component_params") or {})
     out = {"components": components, "component_params": component_params}
     train, relevant, users = holdout(frame, template.validation_users, int(template.random_state))
+    shared: dict[Any, Any] = {}
     if not len(users):
         out["weights"] = tuple(1.0 / len(components) for _ in components)
         return out, {"model": "hybrid", "params": out, "note": "no validation customers; equal weights"}
     subs = [
-        _sub(template, name, dict(component_params.get(name, {}))).fit(train, products, segments)
+        _sub(template, name, dict(component_params.get(name, {})), shared).fit(train, products, segments)
         for name in components
     ]
     scored = [_validation_scores(sub, users) for sub in subs]

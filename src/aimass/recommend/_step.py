@@ -39,11 +39,11 @@ SIMILAR_ITEMS_SCHEMA = pa.schema(
     ]
 )
 
-#: What the step's ``model="auto"`` compares (one setting each keeps the demo fast).
+#: What the step's ``model="auto"`` compares (one or two settings each keep the demo fast).
 STEP_GRID: dict[str, list[dict[str, Any]]] = {
     "popular": [{"by_segment": True}],
     "itemknn": [{"k": 100, "similarity": "bm25"}],
-    "ease": [{"l2": 200.0}],
+    "ease": [{"l2": 200.0}, {"l2": 1000.0, "weighting": "binary"}],
     "rp3beta": [{"alpha": 1.0, "beta": 0.3}],
 }
 
@@ -62,7 +62,7 @@ class RecommendParams(BaseModel):
     )
     candidates: list[str] | None = Field(
         None,
-        description="Models 'auto' compares; default popular, itemknn, ease, rp3beta (one setting each).",
+        description="Models 'auto' compares; default popular, itemknn, ease (raw and binary), rp3beta.",
     )
     validation_users: int = Field(1000, ge=50, description="Customers sampled to validate 'auto' / 'hybrid'.")
     event_weights: dict[str, float] | None = Field(

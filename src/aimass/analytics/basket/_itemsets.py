@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Hashable, Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence, Sized
 from contextlib import contextmanager
 from itertools import chain
 from typing import Any, Literal, get_args
@@ -224,8 +224,26 @@ def frequent_itemsets(
         transactions = baskets if isinstance(baskets, Sequence) else list(baskets)
         n_baskets = len(transactions)
     threshold = min_count if min_count is not None else min_count_for(min_support, n_baskets)
+    if threshold <= 1 and max_len is None and n_baskets:
+        _refuse_every_subset(transactions)
     with _gc_paused():
         return _mine(transactions, n_baskets, labels, threshold, min_len, max_len)
+
+
+#: Longest basket mined without ``max_len`` when the minimum count is 1 (2**N subsets each).
+MAX_BASKET_FOR_COUNT_ONE = 20
+
+
+def _refuse_every_subset(transactions: Sequence[Iterable[Hashable]]) -> None:
+    """At a minimum count of 1 every subset of every basket is frequent: refuse what cannot fit."""
+    # sized baskets only: an iterator must not be consumed before mining (repeats count, erring safe)
+    longest = max((len(basket) for basket in transactions if isinstance(basket, Sized)), default=0)
+    if longest > MAX_BASKET_FOR_COUNT_ONE:
+        raise ConfigError(
+            f"the minimum count is 1 basket, so every subset of every basket is frequent: the longest "
+            f"basket ({longest} items) alone has 2**{longest} of them; raise `min_support`/`min_count` "
+            f"or set `max_len`"
+        )
 
 
 def _mine(

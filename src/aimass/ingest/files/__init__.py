@@ -2,14 +2,33 @@
 
 Every source package has the same shape: ``config`` (its options and its ``sources.yaml`` entry),
 ``source`` (the load function), ``errors`` (its failures worded for the user).
+
+The names below are imported on first use (PEP 562), so importing one submodule (e.g.
+``aimass.ingest.files.config``) does not import every source and its dependencies.
 """
 
 from __future__ import annotations
 
-from aimass.ingest.files.config import EXTENSIONS, FILE_FORMATS, FileOptions, FileSourceConfig, format_of
-from aimass.ingest.files.source import expand_files, ingest_files
+import importlib
+from typing import TYPE_CHECKING, Any
 
-CONFIG = FileSourceConfig
+if TYPE_CHECKING:
+    from aimass.ingest.files.config import EXTENSIONS, FILE_FORMATS, FileOptions, FileSourceConfig, format_of
+    from aimass.ingest.files.source import expand_files, ingest_files
+
+    CONFIG = FileSourceConfig
+
+#: Public name -> (module, attribute) it is imported from on first use.
+_LAZY: dict[str, tuple[str, str]] = {
+    "EXTENSIONS": ("aimass.ingest.files.config", "EXTENSIONS"),
+    "FILE_FORMATS": ("aimass.ingest.files.config", "FILE_FORMATS"),
+    "FileOptions": ("aimass.ingest.files.config", "FileOptions"),
+    "FileSourceConfig": ("aimass.ingest.files.config", "FileSourceConfig"),
+    "format_of": ("aimass.ingest.files.config", "format_of"),
+    "expand_files": ("aimass.ingest.files.source", "expand_files"),
+    "ingest_files": ("aimass.ingest.files.source", "ingest_files"),
+    "CONFIG": ("aimass.ingest.files.config", "FileSourceConfig"),
+}
 
 __all__ = [
     "CONFIG",
@@ -21,3 +40,16 @@ __all__ = [
     "format_of",
     "ingest_files",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(target[0]), target[1])
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
