@@ -15,22 +15,8 @@ from aimass.recommend._hybrid import scaled_scores
 
 
 @pytest.fixture(scope="module")
-def log(demo_world: Any) -> pd.DataFrame:
-    orders = demo_world.orders
-    purchases = pd.DataFrame(
-        {
-            "customer_id": orders["customer_id"],
-            "product_id": orders["product_id"],
-            "occurred_at": orders["ordered_at"],
-            "event_type": "purchase",
-        }
-    )
-    events = demo_world.events
-    browsing = events[events["product_id"].notna() & events["event_type"].isin(["view", "add_to_cart"])]
-    browsing = browsing[browsing["customer_id"].notna()][
-        ["customer_id", "product_id", "occurred_at", "event_type"]
-    ]
-    return pd.concat([purchases, browsing], ignore_index=True)
+def log(demo_log: pd.DataFrame) -> pd.DataFrame:
+    return demo_log
 
 
 @pytest.fixture(scope="module")
