@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import math
+
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
 
-from aimass.quality._profile_passes import _simple_stats, profile_relation, storage_kind
+from aimass.quality._profile_passes import (
+    _DATE_LIKE,
+    _NUMERIC_LIKE,
+    _simple_stats,
+    profile_relation,
+    storage_kind,
+)
 from aimass.quality._profile_stats import _pearson, _ranks, correlations
 
 TEXT = [
@@ -96,3 +104,54 @@ def test_spearman_ranks_once_and_per_pair_when_values_are_missing() -> None:
     assert result[1][2] == pytest.approx(1 - 6 * 18 / (4 * 15))
     a, b = np.array(x), np.array(y)
     assert _pearson(a, b, rank=True) == _pearson(a, b, rank=False, ranks=(_ranks(a), _ranks(b)))
+
+
+def test_text_patterns_count_every_match_although_tried_only_where_one_can_start() -> None:
+    # values whose first character is whitespace, a sign, a point, a digit, a letter, non-ASCII
+    values = [
+        "\t42",
+        " 2024-01-31",
+        "\n7 ",
+        "\x0b1",
+        "+5",
+        "-.5",
+        ".5e3",
+        "1e5",
+        "e5",
+        "March 5, 2024",
+        "Mar. 5 2024",
+        "5 March 2024",
+        "20240305",
+        "2024年3月5日",
+        "Ω 5",
+        "",
+        "007",
+        "user 12",
+        None,
+    ]
+    con, _ = _profiled(pa.table({"s": values}))
+    found = _simple_stats(lambda s: con.execute(s).to_arrow_table(), "t", {"s": "string"}, approx=False)["s"]
+    # the plain patterns on every row, with no first-character test
+    truth = con.execute(
+        "SELECT count_if(regexp_matches(s, ?)), count_if(regexp_matches(s, ?)) FROM t",
+        [_NUMERIC_LIKE, _DATE_LIKE],
+    ).fetchone()
+    assert truth is not None and truth[0] > 5 and truth[1] > 5
+    assert (found["n_numeric_like"], found["n_date_like"]) == truth
+
+
+def test_quantiles_are_exact_and_leave_infinities_out() -> None:
+    table = pa.table(
+        {
+            "x": [1.0, 2.0, math.inf, 3.0, 4.0],  # quantiles of 1, 2, 3, 4
+            "y": [1.0, 2.0, 3.0, 4.0, 5.0],  # no infinity: the column read as it is
+            "i": pa.array([5, 1, 4, 2, 3], pa.int16()),
+        }
+    )
+    con, types = _profiled(table)
+    found = profile_relation(lambda s: con.execute(s).to_arrow_table(), "t", types, "t").columns
+    # quantile_cont: position q * (n - 1) between the sorted values, interpolated linearly
+    assert found["x"]["quantiles"] == {"0.05": 1.15, "0.25": 1.75, "0.5": 2.5, "0.75": 3.25, "0.95": 3.85}
+    assert found["y"]["quantiles"] == {"0.05": 1.2, "0.25": 2.0, "0.5": 3.0, "0.75": 4.0, "0.95": 4.8}
+    assert found["i"]["quantiles"] == found["y"]["quantiles"] and found["i"]["median"] == 3.0
+    assert found["x"]["n_infinite"] == 1 and found["x"]["skewness"] is not None

@@ -186,7 +186,32 @@ def test_to_dict_and_chart() -> None:
     assert [v["ndcg"] for v in chart["data"]["values"]] == pytest.approx([2 / 3, 0.0])
 
 
+class CountingPopular(Popular):
+    """Popular that counts its recommend calls."""
+
+    calls = 0
+
+    def recommend(
+        self, customer_ids: Any, n: int = 10, filter_seen: bool = True, items: Any = None
+    ) -> pd.DataFrame:
+        type(self).calls += 1
+        return super().recommend(customer_ids, n=n, filter_seen=filter_seen, items=items)
+
+
+def test_timing_repeats_add_the_warm_rate() -> None:
+    CountingPopular.calls = 0
+    result = evaluate(_log(), {"pop": CountingPopular()}, split="last_n", k=2, timing_repeats=3)
+    assert CountingPopular.calls == 1 + 3  # the scored call, then three timed ones
+    assert result.table.columns[-1] == "warm_customers_per_second"
+    assert result.table["warm_customers_per_second"].iloc[0] > 0
+    plain = evaluate(_log(), {"pop": Popular()}, split="last_n", k=2)
+    assert "warm_customers_per_second" not in plain.table.columns
+
+
 def test_bad_arguments() -> None:
+    for bad in (-1, 1.5, True):
+        with pytest.raises(ConfigError, match="timing_repeats"):
+            evaluate(_log(), {"pop": Popular()}, timing_repeats=bad)
     with pytest.raises(ConfigError, match="empty"):
         evaluate(_log(), {})
     with pytest.raises(ConfigError, match="k=0"):

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from aimass.recommend import Recommender, ranking_metrics, split_interactions
+from aimass.recommend._selection import RECENCY_OPTIONS
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +73,8 @@ def test_auto_tunes_compares_and_keeps_the_best(
     rec = Recommender("auto", candidates=("popular", "itemknn"), grid=grid, validation_users=200)
     rec.fit(train, products=demo_world.products)
     table = rec.selection_["table"]
-    assert len(table) == 4  # 3 grid points and the learned blend
+    # popular once, each item-kNN grid point with every recency option, and the learned blend
+    assert len(table) == 1 + 2 * len(RECENCY_OPTIONS) + 1
     assert set(table["model"]) == {"popular", "itemknn", "hybrid"}
     assert rec.selection_["model"] == rec.model_name_ == table["model"].iloc[0]
     assert rec.selection_["score"] == pytest.approx(table["ndcg"].max())

@@ -2,29 +2,63 @@
 
 Rules live in the workspace's ``quality/rules.yaml`` or are built in code; :func:`run_rules`
 checks them with aggregate queries in the engine and records the results in
-``meta.quality_runs`` and ``meta.quality_results``.
+``meta.quality_runs`` and ``meta.quality_results``. :func:`profile` describes a table or a file.
+
+Each public name is imported from its private module on first use, so ``from aimass.quality
+import profile`` does not load the rules machinery (YAML, the rule models), nor the other way round.
 """
 
 from __future__ import annotations
 
-from aimass.quality._checks import MAX_SAMPLES
-from aimass.quality._rules import (
-    RULES_FILE,
-    BetweenRule,
-    ForeignKeyRule,
-    FreshnessRule,
-    InSetRule,
-    NotNullRule,
-    RegexRule,
-    RowCountRule,
-    Rule,
-    SqlRule,
-    TypeRule,
-    UniqueRule,
-    parse_rules,
-    read_rules,
-)
-from aimass.quality._run import QualityReport, RuleResult, run_rules
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aimass.quality._checks import MAX_SAMPLES
+    from aimass.quality._profile import Profile, profile, profile_expression
+    from aimass.quality._rules import (
+        RULES_FILE,
+        BetweenRule,
+        ForeignKeyRule,
+        FreshnessRule,
+        InSetRule,
+        NotNullRule,
+        RegexRule,
+        RowCountRule,
+        Rule,
+        SqlRule,
+        TypeRule,
+        UniqueRule,
+        parse_rules,
+        read_rules,
+    )
+    from aimass.quality._run import QualityReport, RuleResult, run_rules
+
+#: Public name -> the private module that defines it.
+_MODULES = {
+    "MAX_SAMPLES": "_checks",
+    **dict.fromkeys(
+        (
+            "RULES_FILE",
+            "BetweenRule",
+            "ForeignKeyRule",
+            "FreshnessRule",
+            "InSetRule",
+            "NotNullRule",
+            "RegexRule",
+            "RowCountRule",
+            "Rule",
+            "SqlRule",
+            "TypeRule",
+            "UniqueRule",
+            "parse_rules",
+            "read_rules",
+        ),
+        "_rules",
+    ),
+    **dict.fromkeys(("QualityReport", "RuleResult", "run_rules"), "_run"),
+    **dict.fromkeys(("Profile", "profile", "profile_expression"), "_profile"),
+}
 
 __all__ = [
     "MAX_SAMPLES",
@@ -34,6 +68,7 @@ __all__ = [
     "FreshnessRule",
     "InSetRule",
     "NotNullRule",
+    "Profile",
     "QualityReport",
     "RegexRule",
     "RowCountRule",
@@ -43,11 +78,22 @@ __all__ = [
     "TypeRule",
     "UniqueRule",
     "parse_rules",
+    "profile",
+    "profile_expression",
     "read_rules",
     "run_rules",
 ]
 
-# profiling ------------------------------------------------------------------------------------------
-from aimass.quality._profile import Profile, profile, profile_expression
 
-__all__ += ["Profile", "profile", "profile_expression"]
+def __getattr__(name: str) -> Any:
+    """Import a public name from its private module on first use (then it is a plain attribute)."""
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

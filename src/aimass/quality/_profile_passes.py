@@ -1,15 +1,16 @@
-"""The profiler's passes: every statistic of a relation from five aggregate queries run in DuckDB.
+"""The profiler's passes: every statistic of a relation from six aggregate queries run in DuckDB.
 
 Each pass is one SQL statement, whatever the number of columns: (1) one wide aggregate with the
-simple statistics and the quantiles of every column; (2) one union of per-column groupings with
-the exact distinct count and the top values of each column (cut by a top-N in the engine, with
-no tie-break by text for a column whose top values are not reported; above
-:data:`APPROX_DISTINCT_ROWS` rows distinct counts come from pass 1's HyperLogLog and only the
-columns worth counting are grouped); (3) one union of grouped counts for the histograms of the
-numeric columns; (4) the skewness of the numeric columns, from pass 1's means and standard
-deviations; (5) one grouping by a hash of each row, then by every column of the rows whose
-hash repeats, for the exact duplicate rows; (6) a bounded random sample for the correlations.
-Only those small results leave the engine.
+simple statistics of every column (the text patterns are matched only on values whose first
+character can start a match); (2) one union of per-column groupings with the exact distinct count
+and the top values of each column (cut by a top-N in the engine, with no tie-break by text for a
+column whose top values are not reported; above :data:`APPROX_DISTINCT_ROWS` rows distinct counts
+come from pass 1's HyperLogLog and only the columns worth counting are grouped); (3) the skewness
+and the quantiles of the numeric columns, from pass 1's means and standard deviations; (4) one
+union of grouped counts for the histograms of the numeric columns, from pass 1's ranges; (5) one
+grouping by a hash of each row, then by every column of the rows whose hash repeats, for the exact
+duplicate rows; (6) a bounded random sample for the correlations. Only those small results leave
+the engine.
 
 The statements are plain DuckDB SQL over a relation (a table, a view over a file read in place, or
 a subquery), run by a callable that returns Arrow: the warehouse's ``Engine.sql`` or a scratch
@@ -239,7 +240,6 @@ def profile_relation(
     columns: dict[str, dict[str, Any]] = {}
     for name in names:
         stats = simple[name]
-        quantiles = stats.pop("_quantiles", None)
         columns[name] = {
             "type": infer_type(name, kinds[name], stats, n_rows),
             "storage_type": storage_type(types[name]),
@@ -248,14 +248,12 @@ def profile_relation(
             "approx": approx,
         }
         if kinds[name] in ("integer", "float", "decimal") and stats["min"] is not None:
-            values = quantiles or [None] * len(QUANTILES)
-            columns[name]["quantiles"] = {f"{q:g}": _round(v) for q, v in zip(QUANTILES, values, strict=True)}
-            columns[name]["median"] = columns[name]["quantiles"]["0.5"]
+            columns[name].update(quantiles=None, median=None)  # filled by the pass below, in this place
     numeric = [
         n for n in names if kinds[n] in ("integer", "float", "decimal") and columns[n]["min"] is not None
     ]
     if n_rows and numeric:
-        _add_skewness(run, table, numeric, kinds, columns)
+        _add_shape(run, table, numeric, types, columns, approx=approx)
     if n_rows and numeric:
         _add_histograms(run, table, numeric, kinds, columns)
     counted = [n for n in names if _worth_counting(kinds[n], columns[n], n_rows)]
@@ -313,6 +311,25 @@ def _empty(kind: str) -> dict[str, Any]:
     return base
 
 
+def _starts_numeric_like(column: str) -> str:
+    """True for every value :data:`_NUMERIC_LIKE` can match: its first character is whitespace, a
+    sign, a point or a digit (the code points 9-13, 32 and 43-57). A cheap test on the first
+    character, so the regular expression runs only on the values that may match."""
+    first = f"ascii({column})"
+    return f"({first} BETWEEN 43 AND 57 OR {first} BETWEEN 9 AND 13 OR {first} = 32)"
+
+
+def _starts_date_like(column: str) -> str:
+    """True for every value :data:`_DATE_LIKE` can match: it starts with whitespace or a digit, or
+    with an ASCII letter and holds a space (a month name is followed by a space)."""
+    first = f"ascii({column})"
+    letter = f"({first} BETWEEN 65 AND 90 OR {first} BETWEEN 97 AND 122)"
+    return (
+        f"({first} BETWEEN 48 AND 57 OR {first} BETWEEN 9 AND 13 OR {first} = 32 "
+        f"OR ({letter} AND contains({column}, ' ')))"
+    )
+
+
 def _column_metrics(i: int, name: str, kind: str, *, approx: bool) -> list[str]:
     """The pass-1 aggregates of one column, each ``expression AS "i:key"``."""
     q = _quote(name)
@@ -322,7 +339,6 @@ def _column_metrics(i: int, name: str, kind: str, *, approx: bool) -> list[str]:
         metrics["n_distinct"] = f"approx_count_distinct({q})"
     if kind in ("integer", "float", "decimal"):
         value = _value(q, kind)
-        quantiles = "[" + ", ".join(repr(p) for p in QUANTILES) + "]"
         metrics.update(
             {
                 "min": f"min({q})" if kind == "integer" else f"min({value})",
@@ -333,11 +349,6 @@ def _column_metrics(i: int, name: str, kind: str, *, approx: bool) -> list[str]:
                 "n_negative": _count_if(f"{q} < 0"),
                 "n_infinite": _count_if(f"isinf({q})") if kind == "float" else "0",
                 "_bytes": f"count({q}) * 8",
-                "_quantiles": (
-                    f"approx_quantile({value}, {quantiles})"
-                    if approx
-                    else f"quantile_cont({value}, {quantiles})"
-                ),
             }
         )
     elif kind == "datetime":
@@ -350,11 +361,16 @@ def _column_metrics(i: int, name: str, kind: str, *, approx: bool) -> list[str]:
                 "length_min": f"min(length({q}))",
                 "length_mean": f"avg(length({q}))",
                 "length_max": f"max(length({q}))",
-                "n_numeric_like": _count_if(f"regexp_matches({q}, {_text(_NUMERIC_LIKE)})"),
+                "n_numeric_like": _count_if(
+                    f"CASE WHEN {_starts_numeric_like(q)} "
+                    f"THEN regexp_matches({q}, {_text(_NUMERIC_LIKE)}) END"
+                ),
                 "n_leading_zero": _count_if(
                     f"CASE WHEN starts_with({q}, '0') THEN regexp_matches({q}, {_text(_LEADING_ZERO)}) END"
                 ),
-                "n_date_like": _count_if(f"regexp_matches({q}, {_text(_DATE_LIKE)})"),
+                "n_date_like": _count_if(
+                    f"CASE WHEN {_starts_date_like(q)} THEN regexp_matches({q}, {_text(_DATE_LIKE)}) END"
+                ),
                 "n_with_space": _count_if(
                     f"CASE WHEN contains({q}, ' ') THEN regexp_matches({q}, {_text(_INNER_SPACE)}) END"
                 ),
@@ -367,7 +383,7 @@ def _column_metrics(i: int, name: str, kind: str, *, approx: bool) -> list[str]:
 def _simple_stats(
     run: Runner, table: str, kinds: dict[str, str], *, approx: bool
 ) -> dict[str, dict[str, Any]]:
-    """Pass 1: one wide aggregate with the simple statistics and quantiles of every column."""
+    """Pass 1: one wide aggregate with the simple statistics of every column."""
     metrics = [
         metric
         for i, (name, kind) in enumerate(kinds.items())
@@ -411,19 +427,52 @@ def _round(value: Any) -> float | None:
     return number if not math.isfinite(number) else round(number, 10)
 
 
-def _add_skewness(
-    run: Runner, table: str, numeric: Sequence[str], kinds: dict[str, str], columns: dict[str, dict[str, Any]]
+def _quantile_input(name: str, duckdb_type: str, column: Mapping[str, Any]) -> str:
+    """What a column's quantiles are computed on: the column itself when that gives the same
+    answer as :func:`_value` (a 64-bit-or-smaller integer, or a DOUBLE without infinities), which
+    saves a cast of every value."""
+    text = duckdb_type.strip().upper()
+    kind = storage_kind(text)
+    if kind == "integer" and text not in ("HUGEINT", "UHUGEINT", "UBIGINT"):
+        return _quote(name)
+    if text == "DOUBLE" and not column.get("n_infinite"):
+        return _quote(name)
+    return _value(_quote(name), kind)
+
+
+def _add_shape(
+    run: Runner,
+    table: str,
+    numeric: Sequence[str],
+    types: Mapping[str, str],
+    columns: dict[str, dict[str, Any]],
+    *,
+    approx: bool,
 ) -> None:
-    """Pass 2: the skewness of every numeric column, ``mean(((x - mean) / std) ** 3)``, in one aggregate."""
+    """Pass 3: the skewness and the quantiles of every numeric column, in one aggregate.
+
+    Skewness is ``mean(((x - mean) / std) ** 3)`` with pass 1's means and standard deviations;
+    quantiles are exact (``quantile_cont``), or t-digest estimates with ``approx``. Infinities are
+    left out of both. Kept out of pass 1 because an exact quantile holds every value, and beside
+    the many other aggregates of pass 1 that made the whole pass run on one thread.
+    """
+    levels = "[" + ", ".join(repr(p) for p in QUANTILES) + "]"
+    quantile = "approx_quantile" if approx else "quantile_cont"
     metrics = []
     for i, name in enumerate(numeric):
+        kind = storage_kind(types[name])
         mean, std = columns[name]["mean"], columns[name]["std"]
         if mean is not None and std:
-            value = _value(_quote(name), kinds[name])
-            metrics.append(f'avg(pow(({value} - {_double(mean)}) / {_double(std)}, 3)) AS "{i}"')
-    row = run(f"SELECT {', '.join(metrics)} FROM {table}").to_pylist()[0] if metrics else {}
+            value = _value(_quote(name), kind)
+            metrics.append(f'avg(pow(({value} - {_double(mean)}) / {_double(std)}, 3)) AS "s{i}"')
+        source = _value(_quote(name), kind) if approx else _quantile_input(name, types[name], columns[name])
+        metrics.append(f'{quantile}({source}, {levels}) AS "q{i}"')
+    row = run(f"SELECT {', '.join(metrics)} FROM {table}").to_pylist()[0]
     for i, name in enumerate(numeric):
-        columns[name]["skewness"] = _round(row.get(str(i)))
+        columns[name]["skewness"] = _round(row.get(f"s{i}"))
+        values = row.get(f"q{i}") or [None] * len(QUANTILES)
+        quantiles = {f"{q:g}": _round(v) for q, v in zip(QUANTILES, values, strict=True)}
+        columns[name].update(quantiles=quantiles, median=quantiles["0.5"])
 
 
 def _value_counts(
@@ -470,7 +519,7 @@ def _value_counts(
 def _add_histograms(
     run: Runner, table: str, numeric: Sequence[str], kinds: dict[str, str], columns: dict[str, dict[str, Any]]
 ) -> None:
-    """Pass 3: equal-width histograms of every numeric column in one union of grouped counts."""
+    """Pass 4: equal-width histograms of every numeric column in one union of grouped counts."""
     parts = []
     edges: dict[str, list[float]] = {}
     for j, name in enumerate(numeric):
@@ -495,7 +544,7 @@ def _add_histograms(
 
 
 def _duplicates(run: Runner, table: str, names: Sequence[str]) -> tuple[int, list[dict[str, Any]]]:
-    """Pass 4: exact duplicate rows (count and the most repeated) from one grouping of all columns."""
+    """Pass 5: exact duplicate rows (count and the most repeated) from one grouping of all columns."""
     selected = ", ".join(_quote(name) for name in names)
     # Equal rows have equal hashes: rows whose hash repeats are the only candidates, and grouping
     # those by every column gives the exact answer (a hash collision is never counted).
@@ -520,7 +569,7 @@ def _duplicates(run: Runner, table: str, names: Sequence[str]) -> tuple[int, lis
 def _correlations(
     run: Runner, table: str, columns: dict[str, dict[str, Any]], n_rows: int, sample_rows: int
 ) -> dict[str, Any]:
-    """Pass 5: correlations on a random sample of at most ``sample_rows`` rows."""
+    """Pass 6: correlations on a random sample of at most ``sample_rows`` rows."""
     numeric = [n for n, c in columns.items() if c["type"] == "numeric" and c["n_distinct"] > 1][:30]
     categorical = [
         n for n, c in columns.items() if c["type"] in ("categorical", "boolean") and 1 < c["n_distinct"] <= 50

@@ -12,7 +12,19 @@ import numpy as np
 from aimass.exceptions import ConfigError, NotFittedError
 from aimass.recommend._data import TrainData
 
-__all__ = ["RecommenderModel", "check_number", "check_positive_int", "normalize_rows", "row_norms"]
+__all__ = [
+    "RecommenderModel",
+    "ScoringTerms",
+    "check_number",
+    "check_positive_int",
+    "normalize_rows",
+    "row_norms",
+    "weighted_rows",
+]
+
+
+#: ``(x, W)`` pairs whose products ``x @ W`` add up to a model's scores (see ``scoring_terms``).
+ScoringTerms = list[tuple[Any, Any]]
 
 
 class RecommenderModel(ABC):
@@ -32,10 +44,14 @@ class RecommenderModel(ABC):
     zero_is_unscored : bool
         True when a score of exactly 0 means "no evidence" (neighbourhood models): the front door
         then fills such slots from the popularity fallback instead of ranking them arbitrarily.
+    uses_profile : bool
+        True when :meth:`score` reads the customer's interaction rows (item-to-item and content
+        models), so a ``profile`` weighting of those rows changes the scores.
     """
 
     name: ClassVar[str] = ""
     zero_is_unscored: ClassVar[bool] = False
+    uses_profile: ClassVar[bool] = False
     _fitted_attribute: ClassVar[str] = "n_items_"
     n_items_: int  # set by fit: the number of products scored
 
@@ -76,7 +92,7 @@ class RecommenderModel(ABC):
         """
 
     @abstractmethod
-    def score(self, users: np.ndarray, rows: Any) -> np.ndarray:
+    def score(self, users: np.ndarray, rows: Any, profile: Any = None) -> np.ndarray:
         """Score every product for a batch of customers.
 
         Parameters
@@ -85,6 +101,10 @@ class RecommenderModel(ABC):
             Customer codes; ``-1`` for a customer unknown at fit time (scored from ``rows`` alone).
         rows : scipy.sparse.csr_matrix of shape (n_batch, n_items)
             The customers' interaction rows (the training rows, or new ones to fold in).
+        profile : scipy.sparse.csr_matrix of shape (n_batch, n_items), optional
+            Per-cell multipliers of ``rows`` (recency weighting), applied after the model's own
+            transform of the interaction values; None = 1. Models that do not score from the
+            rows (``uses_profile`` False) ignore it.
 
         Returns
         -------
@@ -103,6 +123,16 @@ class RecommenderModel(ABC):
         Returns
         -------
         numpy.ndarray of float32 of shape (n_batch, n_items) or None
+        """
+        return None
+
+    def scoring_terms(self, users: np.ndarray, rows: Any, profile: Any = None) -> ScoringTerms | None:
+        """``(x, W)`` pairs with ``score(users, rows, profile) == sum(x @ W)``, or None.
+
+        ``x`` is sparse (the customers' rows after the model's own transform), ``W`` an item x item
+        matrix. A hybrid adds ``factor * (x @ W)`` straight into its output for such components
+        instead of scoring them separately (products a model leaves unscored contribute 0, as they
+        do in the blend).
         """
         return None
 
@@ -132,6 +162,24 @@ class RecommenderModel(ABC):
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({args})"
+
+
+def weighted_rows(rows: Any, profile: Any) -> Any:
+    """``rows`` times the ``profile`` multipliers, cell by cell (``rows`` itself when None)."""
+    if profile is None:
+        return rows
+    import scipy.sparse as sp
+
+    rows = sp.csr_matrix(rows)
+    if (
+        rows.shape == profile.shape
+        and np.array_equal(rows.indptr, profile.indptr)
+        and np.array_equal(rows.indices, profile.indices)
+    ):  # the same stored cells (the recommender's own rows): multiply the values
+        return sp.csr_matrix(
+            (rows.data.astype(np.float32) * profile.data, rows.indices, rows.indptr), shape=rows.shape
+        )
+    return sp.csr_matrix(rows.multiply(profile), dtype=np.float32)
 
 
 def row_norms(matrix: Any) -> np.ndarray:

@@ -10,7 +10,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from aimass.exceptions import ConfigError
-from aimass.recommend._base import RecommenderModel, check_positive_int
+from aimass.recommend._base import RecommenderModel, check_positive_int, weighted_rows
 from aimass.recommend._data import TrainData, csr_from_arrays, csr_to_arrays
 
 __all__ = ["ContentModel", "product_text"]
@@ -59,6 +59,7 @@ class ContentModel(RecommenderModel):
     """
 
     name = "content"
+    uses_profile = True
 
     def __init__(self, max_features: int = 5000, price_buckets: int = 5) -> None:
         self.max_features = max_features
@@ -84,13 +85,13 @@ class ContentModel(RecommenderModel):
         self.n_items_ = data.n_items
         return self
 
-    def score(self, users: np.ndarray, rows: Any) -> np.ndarray:
+    def score(self, users: np.ndarray, rows: Any, profile: Any = None) -> np.ndarray:
         self.check_is_fitted()
-        profile = sp.csr_matrix(rows, dtype=np.float32) @ self.item_vectors_
-        norms = np.sqrt(np.asarray(profile.multiply(profile).sum(axis=1), dtype=np.float64).ravel())
+        taste = weighted_rows(sp.csr_matrix(rows, dtype=np.float32), profile) @ self.item_vectors_
+        norms = np.sqrt(np.asarray(taste.multiply(taste).sum(axis=1), dtype=np.float64).ravel())
         inverse = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-        profile = sp.diags(inverse.astype(np.float32)) @ profile
-        return np.asarray((profile @ self.item_vectors_.T).toarray(), dtype=np.float32)
+        taste = sp.diags(inverse.astype(np.float32)) @ taste
+        return np.asarray((taste @ self.item_vectors_.T).toarray(), dtype=np.float32)
 
     def similar(self, items: np.ndarray) -> np.ndarray | None:
         self.check_is_fitted()

@@ -21,6 +21,8 @@ __all__ = [
     "csr_from_arrays",
     "csr_to_arrays",
     "encode_interactions",
+    "recency_factors",
+    "recency_ranks",
     "top_k_per_row",
     "validate_interactions",
 ]
@@ -320,6 +322,60 @@ def _session_matrix(frame: pd.DataFrame, encoded: Encoded) -> Any:
     matrix.sum_duplicates()
     matrix.data[:] = 1.0
     return matrix
+
+
+def recency_ranks(user: np.ndarray, item: np.ndarray, time: np.ndarray, shape: tuple[int, int]) -> Any:
+    """How recent each customer x product cell is, among the customer's own products.
+
+    A cell's stored value is ``1 +`` the number of other products the customer interacted with
+    after its latest interaction with this one: 1 for the product touched last, 2 for the one
+    before it, and so on. Ties in time keep the log's row order (a later row is more recent), so a
+    log without ``occurred_at`` counts its rows as the order of events.
+
+    Parameters
+    ----------
+    user, item : numpy.ndarray of int
+        Customer and product code of each interaction.
+    time : numpy.ndarray of float
+        Its time (seconds; all equal when the log has none).
+    shape : tuple of int
+        ``(n_customers, n_products)``.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix of float32
+        The ranks, with the sparsity of the customer's interacted cells.
+
+    Examples
+    --------
+    >>> ranks = recency_ranks(np.array([0, 0, 0, 0]), np.array([2, 1, 2, 0]),
+    ...                       np.array([1.0, 2.0, 3.0, 3.0]), (1, 3))
+    >>> ranks.toarray()
+    array([[1., 3., 2.]], dtype=float32)
+    """
+    n = len(user)
+    if not n:
+        return sp.csr_matrix(shape, dtype=np.float32)
+    order = np.lexsort((np.arange(n), time, user))
+    cell = user[order].astype(np.int64) * int(shape[1]) + item[order]
+    # a cell's latest interaction is its last position in this order: the first one reversed
+    _, first_reversed = np.unique(cell[::-1], return_index=True)
+    latest = np.sort(n - 1 - first_reversed)
+    cell_user, cell_item = user[order][latest], item[order][latest]
+    block_end = np.searchsorted(cell_user, cell_user, side="right")
+    rank = (block_end - np.arange(len(latest))).astype(np.float32)
+    return sp.csr_matrix((rank, (cell_user, cell_item)), shape=shape, dtype=np.float32)
+
+
+def recency_factors(ranks: Any, profile_recency: float) -> Any:
+    """Profile weights ``1 / (1 + (rank - 1) / profile_recency)`` from :func:`recency_ranks` rows.
+
+    The product a customer touched last weighs 1; the one ``profile_recency`` products earlier
+    weighs 1/2; older ones fade hyperbolically, so a long history still counts a little.
+    """
+    factors = sp.csr_matrix(ranks, dtype=np.float32, copy=True)
+    factors.data = (1.0 / (1.0 + (factors.data - 1.0) / np.float32(profile_recency))).astype(np.float32)
+    return factors
 
 
 def top_k_per_row(dense: np.ndarray, k: int) -> Any:

@@ -124,6 +124,7 @@ def evaluate(
     filter_seen: bool = True,
     relevant_event_types: Sequence[str] | None = None,
     products: pd.DataFrame | None = None,
+    timing_repeats: int = 0,
 ) -> EvaluationResult:
     """Fit every model on one split and compare them with the same full-ranking metrics.
 
@@ -171,6 +172,11 @@ def evaluate(
         Product attributes, passed as ``fit(train, products=products)`` to models whose ``fit``
         takes them (the content model needs them). ``segments`` are used only for the breakdown,
         never given to the models.
+    timing_repeats : int, default 0
+        After the scored call, time this many more top-``k`` calls for every evaluated customer
+        and add ``warm_customers_per_second`` (customers / median seconds): the rate of a serving
+        process, without the first call's one-off costs (``customers_per_second`` is that first
+        call's).
 
     Returns
     -------
@@ -205,6 +211,9 @@ def evaluate(
         or sampled_negatives < 1
     ):
         raise ConfigError(f"`{sampled_negatives=}` must be an integer >= 1, or None for no sampled metrics")
+    repeats_ok = isinstance(timing_repeats, (int, np.integer)) and not isinstance(timing_repeats, bool)
+    if not repeats_ok or timing_repeats < 0:
+        raise ConfigError(f"`{timing_repeats=}` must be an integer >= 0 (extra timed calls)")
     candidates = _resolve_models(models, random_state)
     segment_of = _segment_map(segments)
     train, test = split_interactions(
@@ -237,6 +246,11 @@ def evaluate(
         recs = estimator.recommend(customers, n=k, filter_seen=filter_seen)
         recommend_seconds = time.perf_counter() - started
         _check_recommendations(recs, label)
+        warm_seconds = []
+        for _ in range(timing_repeats):
+            started = time.perf_counter()
+            estimator.recommend(customers, n=k, filter_seen=filter_seen)
+            warm_seconds.append(time.perf_counter() - started)
         top = top_k_rows(recs, k)
         per = per_customer_metrics(top, relevant, k=k, item_popularity=item_popularity)
         found = summarize_metrics(per, top, catalog=catalog, item_popularity=item_popularity)
@@ -251,6 +265,9 @@ def evaluate(
             recommend_seconds=recommend_seconds,
             customers_per_second=len(customers) / recommend_seconds if recommend_seconds > 0 else math.inf,
         )
+        if warm_seconds:
+            median = float(np.median(warm_seconds))
+            row["warm_customers_per_second"] = len(customers) / median if median > 0 else math.inf
         if sampled_negatives is not None:
             hit, ndcg = _sampled_metrics(
                 estimator, train, test, relevant, catalog, k, int(sampled_negatives), random_state

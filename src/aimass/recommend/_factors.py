@@ -33,7 +33,7 @@ class _FactorModel(RecommenderModel):
         self.item_factors_ = np.asarray(_host(estimator.item_factors), dtype=np.float32)
         self.n_items_ = data.n_items
 
-    def score(self, users: np.ndarray, rows: Any) -> np.ndarray:
+    def score(self, users: np.ndarray, rows: Any, profile: Any = None) -> np.ndarray:
         self.check_is_fitted()
         factors = np.empty((len(users), self.item_factors_.shape[1]), dtype=np.float32)
         known = users >= 0

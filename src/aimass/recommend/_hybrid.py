@@ -9,8 +9,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from aimass.exceptions import ConfigError
-from aimass.recommend._base import RecommenderModel
+from aimass.recommend._base import RecommenderModel, weighted_rows
 from aimass.recommend._data import TrainData
+from aimass.recommend._kernels import rows_times_dense, rows_times_sparse
 
 __all__ = ["HybridModel", "blend", "scaled_scores", "score_scale"]
 
@@ -69,6 +70,7 @@ class HybridModel(RecommenderModel):
     """
 
     name = "hybrid"
+    uses_profile = True
 
     def __init__(
         self,
@@ -134,17 +136,24 @@ class HybridModel(RecommenderModel):
         else:
             self.merged_ = sp.csr_matrix(sum(f * m for (_, m), f in zip(linear, factors, strict=True)))
 
-    def score(self, users: np.ndarray, rows: Any) -> np.ndarray:
+    def score(self, users: np.ndarray, rows: Any, profile: Any = None) -> np.ndarray:
         self.check_is_fitted()
         assert self.weights is not None
-        out = np.zeros((len(users), self.n_items_), dtype=np.float32)
         if self.merged_ is not None:
-            part = sp.csr_matrix(rows, dtype=np.float32) @ self.merged_
-            out += part.toarray() if sp.issparse(part) else part
+            product = rows_times_sparse if sp.issparse(self.merged_) else rows_times_dense
+            out = product(weighted_rows(sp.csr_matrix(rows, dtype=np.float32), profile), self.merged_)
+        else:
+            out = np.zeros((len(users), self.n_items_), dtype=np.float32)
         for i, (model, weight) in enumerate(zip(self.models_, self.weights, strict=True)):
             if weight and i not in self.merged_components_:
-                part = np.asarray(model.score(users, rows), dtype=np.float32)
                 factor = np.float32(weight / float(self.scales_[i]))
+                terms = model.scoring_terms(users, rows, profile)
+                if terms is not None:  # add factor * (x @ W) straight into the output
+                    for x, matrix in terms:
+                        product = rows_times_sparse if sp.issparse(matrix) else rows_times_dense
+                        product(x, matrix, out=out, scale=float(factor))
+                    continue
+                part = np.asarray(model.score(users, rows, profile=profile), dtype=np.float32)
                 if np.isfinite(part).all():
                     out += part * factor
                 else:  # unscored (-inf) entries add 0, as in scaled_scores

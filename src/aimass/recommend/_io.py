@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMAT", "load_recommender", "save_recommender"]
 
-FORMAT = "aimass.recommend/1"
+FORMAT = "aimass.recommend/2"  # 2: recency ranks and profile_recency
 _ARRAYS = "arrays.npz"
 _MANIFEST = "manifest.json"
 
@@ -103,6 +103,7 @@ def save_recommender(rec: Recommender, folder: Path) -> Path:
         "catalog.in_stock": catalog.in_stock,
     }
     arrays.update(csr_to_arrays("matrix", rec.matrix_))
+    arrays.update(csr_to_arrays("recency_ranks", rec.recency_ranks_))
     arrays.update(csr_to_arrays("complements", rec.complements_))
     if rec.item_similarity_ is not None:
         arrays.update(csr_to_arrays("item_similarity", rec.item_similarity_))
@@ -122,10 +123,15 @@ def save_recommender(rec: Recommender, folder: Path) -> Path:
             "random_state": int(rec.random_state),
             "event_weights": _jsonable(rec.event_weights),
             "half_life_days": rec.half_life_days,
+            "profile_recency": rec.profile_recency,
             "rules": _rules_dict(rec.rules),
             "validation_users": rec.validation_users,
         },
-        "fitted": {"half_life_days": rec.half_life_days_, "event_weights": _jsonable(rec.event_weights_)},
+        "fitted": {
+            "half_life_days": rec.half_life_days_,
+            "profile_recency": rec.profile_recency_,
+            "event_weights": _jsonable(rec.event_weights_),
+        },
         "selection": _jsonable(selection),
         "n_customers": len(rec.user_ids_),
         "n_products": len(rec.item_ids_),
@@ -170,6 +176,7 @@ def load_recommender(folder: Path) -> Recommender:
         random_state=params["random_state"],
         event_weights=params["event_weights"],
         half_life_days=params["half_life_days"],
+        profile_recency=params["profile_recency"],
         rules=_rules_from(params["rules"]),
         validation_users=params["validation_users"],
     )
@@ -179,6 +186,7 @@ def load_recommender(folder: Path) -> Recommender:
     model._load_arrays({k[len("model.") :]: v for k, v in arrays.items() if k.startswith("model.")})
     rec.model_ = model
     rec.half_life_days_ = manifest["fitted"]["half_life_days"]
+    rec.profile_recency_ = manifest["fitted"]["profile_recency"]
     rec.event_weights_ = manifest["fitted"]["event_weights"]
     rec.model_name_ = name
     rec.params_ = model_params
@@ -205,6 +213,7 @@ def load_recommender(folder: Path) -> Recommender:
         arrays["catalog.in_stock"],
     )
     rec.matrix_ = csr_from_arrays("matrix", arrays)
+    rec.recency_ranks_ = csr_from_arrays("recency_ranks", arrays)
     rec.complements_ = csr_from_arrays("complements", arrays)
     rec.item_similarity_ = (
         csr_from_arrays("item_similarity", arrays) if "item_similarity.shape" in arrays else None

@@ -12,13 +12,19 @@ import scipy.sparse as sp
 from aimass.exceptions import ConfigError
 from aimass.recommend._base import (
     RecommenderModel,
+    ScoringTerms,
     check_number,
     check_positive_int,
     normalize_rows,
+    weighted_rows,
 )
 from aimass.recommend._data import TrainData, csr_from_arrays, csr_to_arrays, top_k_per_row
+from aimass.recommend._kernels import rows_times_dense, rows_times_sparse
 
 __all__ = ["EASEModel", "ItemKNNModel", "PopularModel", "RP3betaModel", "SessionModel", "item_item_top_k"]
+
+#: Largest catalogue (products squared) for which EASE keeps a dense catalogue-wide weight copy.
+_DENSE_FULL_LIMIT = 6000**2
 
 Similarity = Literal["cosine", "bm25"]
 PopularityWeighting = Literal["count", "weight"]
@@ -158,7 +164,7 @@ class PopularModel(RecommenderModel):
         self.user_bin_ = user_bin
         self.window_bins_ = max(1, int(np.ceil(window / bin_days)))
 
-    def score(self, users: np.ndarray, rows: Any) -> np.ndarray:
+    def score(self, users: np.ndarray, rows: Any, profile: Any = None) -> np.ndarray:
         self.check_is_fitted()
         if len(self.cumulative_):
             last = len(self.cumulative_) - 2
@@ -202,9 +208,15 @@ class _ItemItemModel(RecommenderModel):
 
     zero_is_unscored = True
 
-    def score(self, users: np.ndarray, rows: Any) -> np.ndarray:
+    def score(self, users: np.ndarray, rows: Any, profile: Any = None) -> np.ndarray:
         self.check_is_fitted()
-        return np.asarray((self._user_rows(users, rows) @ self.similarity_).toarray(), dtype=np.float32)
+        ((x, weights),) = self.scoring_terms(users, rows, profile)
+        return rows_times_sparse(x, weights)
+
+    def scoring_terms(self, users: np.ndarray, rows: Any, profile: Any = None) -> ScoringTerms:
+        self.check_is_fitted()
+        x = self._user_rows(users, rows)
+        return [(weighted_rows(x, profile) if self.uses_profile else x, self.similarity_)]
 
     def _user_rows(self, users: np.ndarray, rows: Any) -> Any:
         return rows
@@ -260,6 +272,7 @@ class ItemKNNModel(_ItemItemModel):
     """
 
     name = "itemknn"
+    uses_profile = True
 
     def __init__(
         self,
@@ -310,6 +323,7 @@ class RP3betaModel(_ItemItemModel):
     """
 
     name = "rp3beta"
+    uses_profile = True
 
     def __init__(self, alpha: float = 1.0, beta: float = 0.5, k: int = 100) -> None:
         self.alpha = alpha
@@ -360,6 +374,7 @@ class EASEModel(RecommenderModel):
     """
 
     name = "ease"
+    uses_profile = True
 
     def __init__(
         self,
@@ -405,6 +420,7 @@ class EASEModel(RecommenderModel):
             self.weights_ = weights.astype(np.float32)
         self.items_ = kept.astype(np.int64)
         self.n_items_ = data.n_items
+        self._full_weights: np.ndarray | None = None
         return self
 
     def _full(self, part: np.ndarray) -> np.ndarray:
@@ -414,11 +430,46 @@ class EASEModel(RecommenderModel):
         out[:, self.items_] = part
         return out
 
-    def score(self, users: np.ndarray, rows: Any) -> np.ndarray:
+    def _dense_full(self) -> np.ndarray | None:
+        """``weights_`` spread over the whole catalogue (zeros elsewhere), when dense and small enough.
+
+        Scoring against it needs no column selection of the customers' rows, and a hybrid merges it
+        as a dense matrix. Built on first use, not saved.
+        """
+        if sp.issparse(self.weights_) or self.n_items_**2 > _DENSE_FULL_LIMIT:
+            return None
+        if len(self.items_) == self.n_items_:
+            return np.asarray(self.weights_)
+        cached: np.ndarray | None = getattr(self, "_full_weights", None)
+        if cached is None or cached.shape[0] != self.n_items_:
+            cached = np.zeros((self.n_items_, self.n_items_), dtype=np.float32)
+            cached[np.ix_(self.items_, self.items_)] = self.weights_
+            self._full_weights = cached
+        return cached
+
+    def scoring_terms(self, users: np.ndarray, rows: Any, profile: Any = None) -> ScoringTerms | None:
+        self.check_is_fitted()
+        weights = self.weights_ if len(self.items_) == self.n_items_ else self._dense_full()
+        if weights is None:
+            return None
+        x = self._transform(rows, np.float32) if self.weighting != "raw" else sp.csr_matrix(rows)
+        return [(weighted_rows(x, profile), weights)]
+
+    def score(self, users: np.ndarray, rows: Any, profile: Any = None) -> np.ndarray:
         self.check_is_fitted()
         x = self._transform(rows, np.float32) if self.weighting != "raw" else sp.csr_matrix(rows)
-        part = x[:, self.items_] @ self.weights_ if len(self.items_) < self.n_items_ else x @ self.weights_
-        return self._full(np.asarray(part.toarray() if sp.issparse(part) else part, dtype=np.float32))
+        x = weighted_rows(x, profile)
+        full = self._dense_full() if len(self.items_) < self.n_items_ else None
+        if full is not None:
+            scores = rows_times_dense(x, full)
+            unscored = np.ones(self.n_items_, dtype=bool)
+            unscored[self.items_] = False
+            scores[:, unscored] = -np.inf
+            return scores
+        if len(self.items_) < self.n_items_:
+            x = x[:, self.items_]
+        product = rows_times_sparse if sp.issparse(self.weights_) else rows_times_dense
+        return self._full(product(x, self.weights_))
 
     def linear_weights(self) -> Any:
         self.check_is_fitted()
@@ -426,6 +477,9 @@ class EASEModel(RecommenderModel):
             return None
         if len(self.items_) == self.n_items_:
             return self.weights_
+        dense = self._dense_full()
+        if dense is not None:
+            return dense
         full = sp.lil_matrix((self.n_items_, self.n_items_), dtype=np.float32)
         dense = self.weights_.toarray() if sp.issparse(self.weights_) else self.weights_
         full[np.ix_(self.items_, self.items_)] = dense

@@ -10,6 +10,7 @@ from typing import Any, Self
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import scipy.sparse as sp
 
 from aimass.exceptions import ConfigError, NotFittedError, SchemaError
@@ -19,8 +20,11 @@ from aimass.recommend._data import (
     Encoded,
     build_train_data,
     encode_interactions,
+    recency_factors,
+    recency_ranks,
     validate_interactions,
 )
+from aimass.recommend._kernels import kernel_threads, top_per_row
 from aimass.recommend._models import MODEL_NAMES, make_model
 from aimass.recommend._neighbours import PopularModel, item_item_top_k
 from aimass.recommend._rules import Catalog, Rules, seen_matrix, select_top_n
@@ -51,6 +55,11 @@ class Recommender:
         purchase 5``; types not listed weigh 1.
     half_life_days : float, optional
         Time decay of interaction weights (needs ``occurred_at``); None = no decay.
+    profile_recency : float, optional
+        Weight a customer's recent products more when scoring them (not when learning): the
+        product touched ``i`` products ago (0 = the latest) counts ``1 / (1 + i / profile_recency)``
+        times its interaction weight. None = every product counts its weight. ``"auto"`` tries
+        None, 1, 3, 10 and 30 for each model that scores from the customer's products.
     rules : Rules, optional
         Default business rules for :meth:`recommend` (a call can pass its own).
     candidates : tuple of str, optional
@@ -101,6 +110,7 @@ class Recommender:
         *,
         event_weights: Mapping[str, float] | None = None,
         half_life_days: float | None = None,
+        profile_recency: float | None = None,
         rules: Rules | None = None,
         candidates: tuple[str, ...] | None = None,
         grid: Mapping[str, list[dict[str, Any]]] | None = None,
@@ -111,6 +121,7 @@ class Recommender:
         self.random_state = random_state
         self.event_weights = event_weights
         self.half_life_days = half_life_days
+        self.profile_recency = profile_recency
         self.rules = rules
         self.candidates = candidates
         self.grid = grid
@@ -124,6 +135,7 @@ class Recommender:
             "random_state": self.random_state,
             "event_weights": self.event_weights,
             "half_life_days": self.half_life_days,
+            "profile_recency": self.profile_recency,
             "rules": self.rules,
             "candidates": self.candidates,
             "grid": self.grid,
@@ -155,6 +167,8 @@ class Recommender:
             or self.validation_users < 1
         ):
             raise ConfigError(f"`validation_users={self.validation_users!r}` must be an integer >= 1")
+        if self.profile_recency is not None:
+            _check_recency(self.profile_recency)
         if self.model == "auto" and self.params:
             raise ConfigError(
                 f"model='auto' tunes its own parameters; got model parameters {sorted(self.params)} "
@@ -224,6 +238,10 @@ class Recommender:
             half_life = params.pop("half_life_days")
         if "event_weights" in params:
             weights.update(params.pop("event_weights") or {})
+        recency = self.profile_recency
+        if "profile_recency" in params:
+            recency = _check_recency(params.pop("profile_recency"))
+        self.profile_recency_ = recency
         self.half_life_days_ = half_life
         self.event_weights_ = weights
         assert not set(params) & set(RECOMMENDER_KEYS)
@@ -249,7 +267,7 @@ class Recommender:
             id(segments),
         )
         if shared is not None and key in shared:
-            encoded, item_frame, data, catalog, popularity, complements, seen_cache = shared[key]
+            encoded, item_frame, data, catalog, popularity, complements, seen_cache, ranks = shared[key]
             self._set_segments(segments, encoded.user_ids)
         else:
             catalogue_ids = None
@@ -278,8 +296,11 @@ class Recommender:
             popularity = PopularModel(by_segment=True).fit(data).popularity_
             complements = _co_purchase(frame, encoded)
             seen_cache = {}
+            ranks = _aligned(
+                recency_ranks(encoded.user, encoded.item, encoded.time, data.matrix.shape), data.matrix
+            )
             if shared is not None:
-                shared[key] = (encoded, item_frame, data, catalog, popularity, complements, seen_cache)
+                shared[key] = (encoded, item_frame, data, catalog, popularity, complements, seen_cache, ranks)
         self.model_: RecommenderModel = make_model(name, params).fit(data)
         self.model_name_ = name
         self.params_ = dict(params)
@@ -287,6 +308,7 @@ class Recommender:
         self.item_ids_ = encoded.item_ids
         self.event_types_ = encoded.event_types
         self.matrix_ = data.matrix
+        self.recency_ranks_ = ranks
         self.history_ = {
             "user": encoded.user,
             "item": encoded.item,
@@ -303,6 +325,7 @@ class Recommender:
             self.item_similarity_ = item_item_top_k(binary, binary, 100, norms=norms)
         self._seen_cache: dict[str, Any] = seen_cache
         self._item_object_ids: np.ndarray | None = None
+        self._seen(self.rules or Rules())  # ready for serving with the default rules
 
     def _set_segments(self, segments: pd.DataFrame | None, user_ids: np.ndarray) -> None:
         if segments is None:
@@ -339,6 +362,21 @@ class Recommender:
         )
         found = self.segment_customers_[position] == customer_ids
         return np.where(found, self.segment_codes_[position], -1).astype(np.int32)
+
+    def _profile(self, codes: np.ndarray) -> Any:
+        """Recency multipliers of the customers' training rows (None without ``profile_recency``).
+
+        ``codes`` of unknown customers (-1) must have been replaced by a valid row beforehand; their
+        rows are scored from their own interactions, not from these.
+        """
+        recency = getattr(self, "profile_recency_", None)
+        if recency is None or not self.model_.uses_profile:
+            return None
+        cached = getattr(self, "_profile_factors", None)
+        if cached is None or cached[0] != recency:
+            cached = (recency, recency_factors(self.recency_ranks_, recency))
+            self._profile_factors = cached
+        return cached[1][codes]
 
     # ------------------------------------------------------------------ serving
 
@@ -410,18 +448,18 @@ class Recommender:
             known = users >= 0
             safe = np.where(known, users, 0)
             rows = self.matrix_[safe]
+            profile = self._profile(safe)
             has_rows = known & (np.diff(rows.indptr) > 0)
             if has_rows.all():
-                scores = np.asarray(self.model_.score(users, rows), dtype=np.float32)
+                scores = np.asarray(self.model_.score(users, rows, profile=profile), dtype=np.float32)
             else:
                 scores = np.full((len(users), len(self.item_ids_)), -np.inf, dtype=np.float32)
                 if has_rows.any():
-                    scores[has_rows] = self.model_.score(users[has_rows], rows[np.flatnonzero(has_rows)])
-            seen = None
-            if seen_all is not None:
-                seen = seen_all[safe]
-                if not known.all():
-                    seen = sp.csr_matrix(sp.diags(known.astype(np.float32)) @ seen)
+                    picked = np.flatnonzero(has_rows)
+                    scores[has_rows] = self.model_.score(
+                        users[has_rows], rows[picked], profile=None if profile is None else profile[picked]
+                    )
+            seen = None if seen_all is None else _rows_or_empty(seen_all, users)
             return select_top_n(
                 scores,
                 n,
@@ -435,14 +473,17 @@ class Recommender:
 
         starts = list(range(0, len(ids), _BATCH))
         if jobs > 1 and len(starts) > 1:
-            # numpy and scipy release the GIL in the matrix product and the partial sorts, so
-            # batches run in parallel threads; BLAS is pinned to one thread to not oversubscribe
+            # the compiled kernels (scoring products, top-n selection) and BLAS release the GIL,
+            # so batches run in parallel threads; BLAS is pinned to one thread to not oversubscribe
             from concurrent.futures import ThreadPoolExecutor
 
             from threadpoolctl import threadpool_limits
 
             with threadpool_limits(1), ThreadPoolExecutor(min(jobs, len(starts))) as pool:
                 outputs = list(pool.map(batch, starts))
+        elif jobs > 1:  # one block: its kernels split the block's rows over the threads instead
+            with kernel_threads(jobs):
+                outputs = [batch(start) for start in starts]
         else:
             outputs = [batch(start) for start in starts]
         return self._frame("customer_id", ids, outputs, n)
@@ -520,29 +561,29 @@ class Recommender:
         valid = np.concatenate([o[2] for o in outputs])
         width = items.shape[1]
         if valid.all():
-            owner_ids = np.repeat(ids.astype(object), width)
+            owner = np.repeat(np.arange(len(ids)), width)
             item_codes = items.ravel()
             picked = values.ravel()
             rank = np.tile(np.arange(1, width + 1, dtype=np.int64), len(ids))
         else:
-            owner_ids = np.repeat(ids.astype(object), valid.sum(axis=1))
+            owner = np.repeat(np.arange(len(ids)), valid.sum(axis=1))
             item_codes = items[valid]
             picked = values[valid]
             rank = np.broadcast_to(np.arange(1, width + 1, dtype=np.int64), valid.shape)[valid]
         return pd.DataFrame(
             {
-                key: owner_ids,
-                "product_id": self._item_objects()[item_codes],
+                key: _string_column(pa.array(ids, type=pa.string()).take(owner)),
+                "product_id": _string_column(self._item_values().take(item_codes)),
                 "score": np.round(picked.astype(np.float64), 6),
                 "rank": rank,
             }
         )
 
-    def _item_objects(self) -> np.ndarray:
-        """The product ids as an object array (cached: the output frames take from it)."""
-        cached: np.ndarray | None = getattr(self, "_item_object_ids", None)
+    def _item_values(self) -> Any:
+        """The product ids as an Arrow string array (cached: the output frames take from it)."""
+        cached = getattr(self, "_item_object_ids", None)
         if cached is None:
-            cached = self.item_ids_.astype(object)
+            cached = pa.array(self.item_ids_, type=pa.string())
             self._item_object_ids = cached
         return cached
 
@@ -629,8 +670,8 @@ class Recommender:
             return pd.DataFrame({"product_id": [], column: [], "score": [], "rank": []}).astype(
                 {"product_id": object, column: object, "score": "float64", "rank": "int64"}
             )
-        top = np.argsort(-rows, axis=1, kind="stable")[:, :width]
-        values = np.take_along_axis(rows, top, axis=1)
+        # best first, equal scores in column order (as a stable sort); -inf and NaN never picked
+        top, values = top_per_row(rows, width)
         valid = np.isfinite(values)
         owner = np.repeat(np.arange(len(anchors)), width).reshape(len(anchors), width)
         rank = np.tile(np.arange(1, width + 1), (len(anchors), 1))
@@ -697,16 +738,35 @@ def _check_n(n: Any) -> int:
 
 
 def _as_ids(values: Iterable[Any], name: str) -> np.ndarray:
+    """The ids as a numpy string array (each value as ``str`` gives it)."""
     if isinstance(values, str):
         raise ConfigError(f"`{name}` must be a list of ids, not the single string {values!r}")
-    if isinstance(values, (pd.Series, pd.Index)):
-        values = values.to_numpy(dtype=object)
+    if isinstance(values, (pd.Series, pd.Index, pd.api.extensions.ExtensionArray)):
+        values = np.asarray(values, dtype=object)
     if isinstance(values, np.ndarray) and values.ndim == 1:
         if values.dtype.kind == "U":
             return values
         if values.dtype == object:
             return values.astype(str)
     return np.asarray([str(v) for v in values], dtype=str)
+
+
+def _rows_or_empty(matrix: Any, users: np.ndarray) -> Any:
+    """The CSR rows of ``users`` in ``matrix``, empty for unknown users (code -1)."""
+    known = users >= 0
+    rows = matrix[np.where(known, users, 0)]
+    if known.all():
+        return rows
+    lengths = np.diff(rows.indptr)
+    keep = np.repeat(known, lengths)
+    indptr = np.zeros(len(users) + 1, dtype=rows.indptr.dtype)
+    np.cumsum(np.where(known, lengths, 0), out=indptr[1:])
+    return sp.csr_matrix((rows.data[keep], rows.indices[keep], indptr), shape=rows.shape)
+
+
+def _string_column(values: Any) -> Any:
+    """An Arrow string array as the pandas column type pandas gives strings (``str``)."""
+    return pd.array(values, dtype="str")
 
 
 def _check_products(products: Any) -> pd.DataFrame:
@@ -773,3 +833,22 @@ def _co_purchase(frame: pd.DataFrame, encoded: Encoded, k: int = 50) -> Any:
     baskets = baskets[np.flatnonzero(sizes > 1)]
     norms = np.sqrt(np.asarray(baskets.sum(axis=0), dtype=np.float64).ravel())
     return item_item_top_k(baskets, baskets, k, norms=norms)
+
+
+def _aligned(ranks: Any, matrix: Any) -> Any:
+    """``ranks`` on exactly the stored cells of ``matrix`` (so rows multiply value by value)."""
+    pattern = sp.csr_matrix(matrix, dtype=np.float32, copy=True)
+    pattern.data[:] = 1.0
+    aligned = sp.csr_matrix(pattern.multiply(ranks), dtype=np.float32)
+    aligned.sort_indices()
+    return aligned
+
+
+def _check_recency(value: Any) -> float:
+    """Validate ``profile_recency`` (a number > 0)."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if not ok or not np.isfinite(value) or value <= 0:
+        raise ConfigError(
+            f"`profile_recency={value!r}` must be a number > 0 (products), or None for no recency weighting"
+        )
+    return float(value)

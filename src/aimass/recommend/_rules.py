@@ -10,6 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from aimass.exceptions import ConfigError
+from aimass.recommend._kernels import top_per_row
 
 __all__ = ["Catalog", "Rules", "select_top_n"]
 
@@ -251,7 +252,8 @@ def select_top_n(
     Parameters
     ----------
     scores : numpy.ndarray of shape (n_batch, n_items)
-        Model scores (modified in place); ``-inf`` = not a candidate.
+        Model scores; ``-inf`` = not a candidate. When the rules reshape the list (boost,
+        bury, diversity, caps), blocked and seen products are set to ``-inf`` in place.
     n : int
         List length.
     allowed : numpy.ndarray of bool of shape (n_items,)
@@ -263,41 +265,40 @@ def select_top_n(
     rules, catalog
         For boost, bury and diversity.
     zero_is_unscored : bool
-        Treat a score of exactly 0 as "no evidence".
+        Treat a score of 0 or below as "no evidence".
 
     Returns
     -------
     items, values, valid : numpy.ndarray of shape (n_batch, n)
         Item codes, the reported scores (model score, or fallback popularity), and whether the
-        slot holds a product (False only when fewer than ``n`` products pass the rules at all).
+        slot holds a product (False only when fewer than ``n`` products pass the rules at all);
+        fewer columns only for a catalogue of fewer than ``n`` products. Equal model scores
+        rank the lower item code first.
     """
-    blocked = ~allowed
-    if blocked.any():
-        scores[:, blocked] = -np.inf
-    if seen is not None and seen.nnz:
-        rows = np.repeat(np.arange(seen.shape[0]), np.diff(seen.indptr))
-        scores[rows, seen.indices] = -np.inf
-    special = np.zeros(scores.shape[1], dtype=bool)
+    if seen is not None and not seen.nnz:
+        seen = None
     boost_cols = catalog.codes(rules.boost) if rules.boost else np.zeros(0, np.int64)
     bury_cols = catalog.codes(rules.bury) if rules.bury else np.zeros(0, np.int64)
-    special[boost_cols] = True
-    special[bury_cols] = True
-    m = n if not rules.reshapes else min(scores.shape[1], max(5 * n, n + 10))
-    key = scores
-    if special.any():
-        key = scores.copy()
-        key[:, special] = -np.inf
-    cand = _top(key, m)
-    cand_key = np.take_along_axis(key, cand, axis=1).astype(np.float64)
-    if zero_is_unscored:
-        cand_key[cand_key <= 0] = -np.inf
+    excluded = ~allowed
+    if len(boost_cols) or len(bury_cols):
+        excluded = excluded.copy()
+        excluded[boost_cols] = True
+        excluded[bury_cols] = True
+    if rules.reshapes:
+        # the reshaping reads the raw scores of boosted and buried products: mask them first
+        _mask(scores, allowed, seen)
+        m = min(scores.shape[1], max(5 * n, n + 10))
+    else:
+        m = n
+    cand, found = top_per_row(scores, m, seen=seen, excluded=excluded, positive_only=zero_is_unscored)
+    cand_key = found.astype(np.float64)
+    reported = cand_key.copy()
     short = (
         np.flatnonzero(~np.isfinite(cand_key[:, min(n, cand.shape[1]) - 1]))
         if cand.shape[1]
-        else np.arange(len(key))
+        else np.arange(len(scores))
     )
-    reported = np.take_along_axis(scores, cand, axis=1).astype(np.float64)
-    if rules.reshapes or len(short):
+    if rules.reshapes:
         cand, cand_key, reported = _with_fallback_and_rules(
             scores,
             cand,
@@ -314,10 +315,87 @@ def select_top_n(
             bury_cols,
             zero_is_unscored,
         )
+    elif len(short):
+        cand, cand_key, reported = _fill_short(
+            scores,
+            cand,
+            cand_key,
+            reported,
+            n,
+            short,
+            allowed,
+            seen,
+            fallback,
+            rules,
+            catalog,
+            zero_is_unscored,
+        )
     width = min(n, cand.shape[1])
     items = cand[:, :width]
     valid = np.isfinite(cand_key[:, :width])
     return items, reported[:, :width], valid
+
+
+def _mask(scores: np.ndarray, allowed: np.ndarray, seen: Any) -> None:
+    """Set blocked products and each row's seen products to ``-inf`` in place."""
+    blocked = ~allowed
+    if blocked.any():
+        scores[:, blocked] = -np.inf
+    if seen is not None and seen.nnz:
+        rows = np.repeat(np.arange(seen.shape[0]), np.diff(seen.indptr))
+        scores[rows, seen.indices] = -np.inf
+
+
+def _fill_short(
+    scores: np.ndarray,
+    cand: np.ndarray,
+    cand_key: np.ndarray,
+    reported: np.ndarray,
+    n: int,
+    short: np.ndarray,
+    allowed: np.ndarray,
+    seen: Any,
+    fallback: Callable[[np.ndarray], np.ndarray],
+    rules: Rules,
+    catalog: Catalog,
+    zero_is_unscored: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fallback fill of the rows with fewer than ``n`` candidates (no reshaping rules).
+
+    Only the short rows go through :func:`_with_fallback_and_rules`; the other rows keep their
+    candidates, which already are in the order that function would give them.
+    """
+    no_cols = np.zeros(0, np.int64)
+    part_c, part_k, part_r = _with_fallback_and_rules(
+        scores[short],
+        cand[short],
+        cand_key[short],
+        reported[short],
+        n,
+        np.arange(len(short)),
+        allowed,
+        None if seen is None else seen[short],
+        lambda rows: fallback(short[rows]),
+        rules,
+        catalog,
+        no_cols,
+        no_cols,
+        zero_is_unscored,
+    )
+    # the short rows come back with their fallback slots appended: widen the others to match
+    width = part_c.shape[1]
+    out_c, out_k, out_r = _pad(cand, width, 0), _pad(cand_key, width, -np.inf), _pad(reported, width, -np.inf)
+    out_c[short], out_k[short], out_r[short] = part_c, part_k, part_r
+    return out_c, out_k, out_r
+
+
+def _pad(values: np.ndarray, width: int, fill: float) -> np.ndarray:
+    """``values`` widened to ``width`` columns with ``fill`` (``values`` itself if wide enough)."""
+    if values.shape[1] >= width:
+        return values
+    out = np.full((len(values), width), fill, dtype=values.dtype)
+    out[:, : values.shape[1]] = values
+    return out
 
 
 def _with_fallback_and_rules(

@@ -18,10 +18,21 @@ from aimass.recommend._rules import Rules, _top
 if TYPE_CHECKING:
     from aimass.recommend._recommender import Recommender
 
-__all__ = ["AUTO_CANDIDATES", "RECOMMENDER_KEYS", "holdout", "learn_hybrid", "select_model"]
+__all__ = [
+    "AUTO_CANDIDATES",
+    "RECENCY_OPTIONS",
+    "RECOMMENDER_KEYS",
+    "holdout",
+    "learn_hybrid",
+    "select_model",
+]
 
 #: Grid keys that set the recommender (the matrix), not the model.
-RECOMMENDER_KEYS: tuple[str, ...] = ("half_life_days", "event_weights")
+RECOMMENDER_KEYS: tuple[str, ...] = ("half_life_days", "event_weights", "profile_recency")
+
+#: ``profile_recency`` values ``"auto"`` tries for each model that scores from the customer's
+#: products (None = no recency weighting). Trying one needs no refit: only the scored rows change.
+RECENCY_OPTIONS: tuple[float | None, ...] = (None, 1.0, 3.0, 10.0, 30.0)
 
 #: Models ``model="auto"`` compares by default.
 AUTO_CANDIDATES: tuple[str, ...] = ("popular", "itemknn", "ease", "rp3beta", "als", "session")
@@ -71,6 +82,7 @@ def _sub(
     settings: dict[str, Any] = {
         "event_weights": template.event_weights,
         "half_life_days": template.half_life_days,
+        "profile_recency": template.profile_recency,
     }
     model_params = dict(params)
     for key in RECOMMENDER_KEYS:
@@ -88,6 +100,17 @@ def _sub(
     return sub
 
 
+def _recency_options(
+    template: Recommender, sub: Recommender, params: dict[str, Any]
+) -> tuple[float | None, ...]:
+    """The ``profile_recency`` values to validate for one fitted candidate."""
+    if "profile_recency" in params:
+        return (sub.profile_recency_,)
+    if template.profile_recency is not None or not sub.model_.uses_profile:
+        return (template.profile_recency,)
+    return RECENCY_OPTIONS
+
+
 def _metrics(recs: pd.DataFrame, relevant: pd.DataFrame) -> dict[str, float]:
     from aimass.recommend._metrics import ranking_metrics
 
@@ -99,7 +122,7 @@ def _validation_scores(sub: Recommender, users: np.ndarray) -> tuple[np.ndarray,
     """Scaled scores of the validation customers (as the hybrid blends them), and their seen products."""
     codes = sub._user_codes(users)
     rows = sub.matrix_[codes]
-    scores = sub.model_.score(codes, rows)
+    scores = sub.model_.score(codes, rows, profile=sub._profile(codes))
     scale = score_scale(sub.model_, sub.matrix_, int(sub.random_state))
     return scaled_scores(scores, scale), sub._seen(Rules())[codes]
 
@@ -172,17 +195,27 @@ def select_model(
             continue
         for params in grids.get(name, default_grid(name)):
             sub = _sub(template, name, dict(params), shared).fit(train, products, segments)
-            metrics = _metrics(sub.recommend(users, n=_K), relevant)
-            if not np.isfinite(metrics["ndcg"]):
-                metrics["ndcg"] = 0.0
-            rows.append({"model": name, "params": json.dumps(params, sort_keys=True), **metrics})
-            if name not in best or metrics["ndcg"] > best[name][0]:
-                best[name] = (metrics["ndcg"], dict(params), sub)
+            for recency in _recency_options(template, sub, params):
+                point = dict(params)
+                if recency is not None:
+                    point["profile_recency"] = recency
+                sub.profile_recency_ = recency
+                metrics = _metrics(sub.recommend(users, n=_K), relevant)
+                if not np.isfinite(metrics["ndcg"]):
+                    metrics["ndcg"] = 0.0
+                rows.append({"model": name, "params": json.dumps(point, sort_keys=True), **metrics})
+                if name not in best or metrics["ndcg"] > best[name][0]:
+                    best[name] = (metrics["ndcg"], point, sub)
+            sub.profile_recency_ = best[name][1].get("profile_recency", template.profile_recency)
     ranked = sorted(best, key=lambda m: -best[m][0])
     winner_name = ranked[0]
     winner: tuple[str, dict[str, Any], float] = (winner_name, best[winner_name][1], best[winner_name][0])
     top = [m for m in ranked[:3] if best[m][0] > 0]
     if len(top) >= 2:
+        # the blend is served with one profile, the best component's: validate it that way
+        recency = best[top[0]][1].get("profile_recency", template.profile_recency)
+        for m in top:
+            best[m][2].profile_recency_ = recency
         scored = [_validation_scores(best[m][2], users) for m in top]
         weights, metrics = _search_weights(
             [s[0] for s in scored], scored[0][1], users, relevant, best[top[0]][2].item_ids_
@@ -196,6 +229,8 @@ def select_model(
             },
             "weights": tuple(w for _, w in used),
         }
+        if recency is not None:
+            hybrid_params["profile_recency"] = recency
         rows.append({"model": "hybrid", "params": json.dumps(hybrid_params, sort_keys=True), **metrics})
         if metrics["ndcg"] > winner[2] + 1e-9:
             winner = ("hybrid", hybrid_params, metrics["ndcg"])

@@ -69,6 +69,12 @@ class RecommendParams(BaseModel):
         None, description="Weight per event type (default view 1, add_to_cart 3, purchase 5)."
     )
     half_life_days: float | None = Field(None, gt=0, description="Time decay of interactions; None = none.")
+    profile_recency: float | None = Field(
+        None,
+        gt=0,
+        description="Weight of recent products when scoring (1 / (1 + i / value) for the i-th latest); "
+        "None = 'auto' chooses per model, or no weighting for a named model.",
+    )
     filter_seen: bool = Field(True, description="Leave out products the customer already interacted with.")
     random_state: int = Field(0, description="Seed.")
 
@@ -158,6 +164,7 @@ def run_recommend(workspace: Workspace, params: RecommendParams) -> StepResult:
         random_state=params.random_state,
         event_weights=params.event_weights,
         half_life_days=params.half_life_days,
+        profile_recency=params.profile_recency,
         validation_users=params.validation_users,
         **options,
     ).fit(interactions, products=products, segments=segments)
