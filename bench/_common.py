@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import platform
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import NamedTuple
 
@@ -20,6 +22,34 @@ _FRESH = (
     "# Benchmarks\n\nSide-by-side runs against a peer, one script per capability; each script "
     "rewrites its own section below with the numbers of its latest run.\n"
 )
+
+
+def peer_python(venv: Path, module: str, packages: list[str]) -> Path | None:
+    """The python of a peer's own venv, created with ``packages`` on first use.
+
+    Parameters
+    ----------
+    venv : pathlib.Path
+        Where the venv lives (under ``bench/_data``, git-ignored).
+    module : str
+        A module whose import shows the peer is installed.
+    packages : list of str
+        Requirements ``pip install`` gets when the import fails.
+
+    Returns
+    -------
+    pathlib.Path or None
+        None when the packages cannot be installed (the benchmark then runs our side only).
+    """
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    check = subprocess.run([str(python), "-c", f"import {module}"], capture_output=True)
+    if check.returncode != 0:
+        installed = subprocess.run([str(python), "-m", "pip", "install", "-q", *packages])
+        if installed.returncode != 0:
+            return None
+    return python
 
 
 class Timing(NamedTuple):

@@ -27,12 +27,11 @@ import json
 import math
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from _common import THREADS, machine, write_readme
+from _common import THREADS, machine, peer_python, write_readme
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "_data"
@@ -100,19 +99,6 @@ def plain_file(source: Path) -> Path:
         with gzip.open(source, "rb") as src:
             target.write_bytes(src.read())
     return target
-
-
-def peer_python() -> Path | None:
-    """The mlxtend venv's python, created on first use; None when mlxtend cannot be installed."""
-    python = PEER_VENV / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
-    check = subprocess.run([str(python), "-c", "import mlxtend"], capture_output=True)
-    if check.returncode != 0:
-        installed = subprocess.run([str(python), "-m", "pip", "install", "-q", PEER_PACKAGE])
-        if installed.returncode != 0:
-            return None
-    return python
 
 
 def run_peer(python: Path, path: Path, supports: list[float], limit: float) -> dict[float, dict[str, Any]]:
@@ -185,7 +171,7 @@ def main() -> None:
         )
     peer: dict[float, dict[str, Any]] = {}
     note = "mlxtend 0.25.0 in its own venv, sparse one-hot frame from its TransactionEncoder."
-    python = None if args.skip_mlxtend else peer_python()
+    python = None if args.skip_mlxtend else peer_python(PEER_VENV, "mlxtend", [PEER_PACKAGE])
     if python is None:
         note = (
             "mlxtend was not run (--skip-mlxtend, or it could not be installed in bench/_data/mlxtend-venv)."

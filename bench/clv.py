@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import THREADS, machine, write_readme
+from _common import THREADS, machine, peer_python, write_readme
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "_data"
@@ -140,19 +140,6 @@ print(json.dumps({"bg": t_bg, "gg": t_gg, "bg_params": bg.params_, "gg_params": 
 """
 
 
-def peer_python() -> Path | None:
-    """The lifetimes venv's python, created on first use; None when lifetimes cannot be installed."""
-    python = PEER_VENV / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
-    check = subprocess.run([str(python), "-c", "import lifetimes"], capture_output=True)
-    if check.returncode != 0:
-        installed = subprocess.run([str(python), "-m", "pip", "install", "-q", *PEER_PACKAGES])
-        if installed.returncode != 0:
-            return None
-    return python
-
-
 def run_child(command: list[str], limit: float = 1800) -> dict[str, Any]:
     """Run one side in its own process; its last stdout line is its JSON result."""
     env = dict(os.environ, OMP_NUM_THREADS=str(THREADS), OPENBLAS_NUM_THREADS=str(THREADS))
@@ -181,7 +168,7 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     ours = run_child([sys.executable, "-c", _OURS, str(MASTER), str(args.repeats)])
     print("aimass:", ours)
-    python = peer_python()
+    python = peer_python(PEER_VENV, "lifetimes", PEER_PACKAGES)
     peer = run_child([str(python), "-c", _PEER, str(MASTER), str(args.repeats)]) if python else None
     print("lifetimes:", peer)
     large = None

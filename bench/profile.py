@@ -28,7 +28,7 @@ from typing import Any
 
 import duckdb
 
-from _common import THREADS, machine, write_readme
+from _common import THREADS, machine, peer_python, write_readme
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "_data"
@@ -107,19 +107,6 @@ print(json.dumps({"wall": time.perf_counter() - start, "peak_mib": peak,
 """
 
 
-def peer_python() -> Path | None:
-    """The peer venv's python, created with ydata-profiling on first use; None when it cannot be installed."""
-    python = PEER_VENV / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
-    check = subprocess.run([str(python), "-c", "import ydata_profiling"], capture_output=True)
-    if check.returncode != 0:
-        installed = subprocess.run([str(python), "-m", "pip", "install", "-q", PEER_PACKAGE])
-        if installed.returncode != 0:
-            return None
-    return python
-
-
 def run_child(command: list[str], limit: float) -> dict[str, Any]:
     """Run one profiler process; its last stdout line is its JSON result."""
     start = time.perf_counter()
@@ -185,7 +172,7 @@ def main() -> None:
     finished = [run for run in runs if "process_wall" in run]
     best = min(finished, key=lambda run: float(run["process_wall"])) if finished else runs[0]
     results: dict[str, dict[str, Any] | None] = {"ours": best}
-    python = peer_python()
+    python = peer_python(PEER_VENV, "ydata_profiling", [PEER_PACKAGE])
     peer_note = "ydata-profiling 4.18.4 in its own venv (pandas read_csv defaults, as a user would)."
     if python is None:
         peer_note = "ydata-profiling could not be installed in bench/_data/peer-venv; only our side ran."

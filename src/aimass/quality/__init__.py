@@ -10,8 +10,9 @@ import profile`` does not load the rules machinery (YAML, the rule models), nor 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from aimass._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from aimass.quality._checks import MAX_SAMPLES
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from aimass.quality._run import QualityReport, RuleResult, run_rules
 
 #: Public name -> the private module that defines it.
-_MODULES = {
+_MODULES: dict[str, str] = {
     "MAX_SAMPLES": "_checks",
     **dict.fromkeys(
         (
@@ -59,6 +60,7 @@ _MODULES = {
     **dict.fromkeys(("QualityReport", "RuleResult", "run_rules"), "_run"),
     **dict.fromkeys(("Profile", "profile", "profile_expression"), "_profile"),
 }
+_LAZY = {name: (f"{__name__}.{module}", name) for name, module in _MODULES.items()}
 
 __all__ = [
     "MAX_SAMPLES",
@@ -85,15 +87,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name from its private module on first use (then it is a plain attribute)."""
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

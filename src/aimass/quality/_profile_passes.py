@@ -253,8 +253,7 @@ def profile_relation(
         n for n in names if kinds[n] in ("integer", "float", "decimal") and columns[n]["min"] is not None
     ]
     if n_rows and numeric:
-        _add_shape(run, table, numeric, types, columns, approx=approx)
-    if n_rows and numeric:
+        _add_shape(run, table, numeric, kinds, types, columns, approx=approx)
         _add_histograms(run, table, numeric, kinds, columns)
     counted = [n for n in names if _worth_counting(kinds[n], columns[n], n_rows)]
     if n_rows and approx and counted:
@@ -427,12 +426,11 @@ def _round(value: Any) -> float | None:
     return number if not math.isfinite(number) else round(number, 10)
 
 
-def _quantile_input(name: str, duckdb_type: str, column: Mapping[str, Any]) -> str:
+def _quantile_input(name: str, kind: str, duckdb_type: str, column: Mapping[str, Any]) -> str:
     """What a column's quantiles are computed on: the column itself when that gives the same
     answer as :func:`_value` (a 64-bit-or-smaller integer, or a DOUBLE without infinities), which
     saves a cast of every value."""
     text = duckdb_type.strip().upper()
-    kind = storage_kind(text)
     if kind == "integer" and text not in ("HUGEINT", "UHUGEINT", "UBIGINT"):
         return _quote(name)
     if text == "DOUBLE" and not column.get("n_infinite"):
@@ -444,6 +442,7 @@ def _add_shape(
     run: Runner,
     table: str,
     numeric: Sequence[str],
+    kinds: Mapping[str, str],
     types: Mapping[str, str],
     columns: dict[str, dict[str, Any]],
     *,
@@ -460,12 +459,15 @@ def _add_shape(
     quantile = "approx_quantile" if approx else "quantile_cont"
     metrics = []
     for i, name in enumerate(numeric):
-        kind = storage_kind(types[name])
+        kind = kinds[name]
         mean, std = columns[name]["mean"], columns[name]["std"]
         if mean is not None and std:
             value = _value(_quote(name), kind)
             metrics.append(f'avg(pow(({value} - {_double(mean)}) / {_double(std)}, 3)) AS "s{i}"')
-        source = _value(_quote(name), kind) if approx else _quantile_input(name, types[name], columns[name])
+        if approx:
+            source = _value(_quote(name), kind)
+        else:
+            source = _quantile_input(name, kind, types[name], columns[name])
         metrics.append(f'{quantile}({source}, {levels}) AS "q{i}"')
     row = run(f"SELECT {', '.join(metrics)} FROM {table}").to_pylist()[0]
     for i, name in enumerate(numeric):

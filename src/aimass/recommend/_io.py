@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMAT", "load_recommender", "save_recommender"]
 
-FORMAT = "aimass.recommend/2"  # 2: recency ranks and profile_recency
+FORMAT = "aimass.recommend/2"  # 2: profile_recency (and its recency ranks)
 _ARRAYS = "arrays.npz"
 _MANIFEST = "manifest.json"
 
@@ -103,7 +103,8 @@ def save_recommender(rec: Recommender, folder: Path) -> Path:
         "catalog.in_stock": catalog.in_stock,
     }
     arrays.update(csr_to_arrays("matrix", rec.matrix_))
-    arrays.update(csr_to_arrays("recency_ranks", rec.recency_ranks_))
+    if rec.profile_recency_ is not None:  # ready to serve on load
+        arrays.update(csr_to_arrays("recency_ranks", rec._recency_ranks()))
     arrays.update(csr_to_arrays("complements", rec.complements_))
     if rec.item_similarity_ is not None:
         arrays.update(csr_to_arrays("item_similarity", rec.item_similarity_))
@@ -213,11 +214,12 @@ def load_recommender(folder: Path) -> Recommender:
         arrays["catalog.in_stock"],
     )
     rec.matrix_ = csr_from_arrays("matrix", arrays)
-    rec.recency_ranks_ = csr_from_arrays("recency_ranks", arrays)
     rec.complements_ = csr_from_arrays("complements", arrays)
     rec.item_similarity_ = (
         csr_from_arrays("item_similarity", arrays) if "item_similarity.shape" in arrays else None
     )
-    rec._seen_cache = {}
+    rec._cache = {}
+    if "recency_ranks.shape" in arrays:
+        rec._cache["recency_ranks"] = csr_from_arrays("recency_ranks", arrays)
     rec._item_object_ids = None
     return rec

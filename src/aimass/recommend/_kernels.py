@@ -56,6 +56,19 @@ def _kernel(function: Callable[..., None]) -> Any:
 
 
 @_kernel
+def _store(
+    target: np.ndarray, accumulator: np.ndarray, scale: float, accumulate: bool
+) -> None:  # pragma: no cover - compiled
+    """``target = accumulator``, or with ``accumulate`` ``target += scale * accumulator``."""
+    if accumulate:
+        for j in range(len(target)):
+            target[j] += scale * accumulator[j]
+    else:
+        for j in range(len(target)):
+            target[j] = accumulator[j]
+
+
+@_kernel
 def _rows_times_dense(
     indptr: np.ndarray,
     indices: np.ndarray,
@@ -94,13 +107,7 @@ def _rows_times_dense(
             for j in range(n_cols):
                 accumulator[j] += value * source[j]
             k += 1
-        target = out[row]
-        if accumulate:
-            for j in range(n_cols):
-                target[j] += scale * accumulator[j]
-        else:
-            for j in range(n_cols):
-                target[j] = accumulator[j]
+        _store(out[row], accumulator, scale, accumulate)
 
 
 @_kernel
@@ -119,7 +126,6 @@ def _rows_times_sparse(
     row_end: int,
 ) -> None:  # pragma: no cover - compiled
     """As :func:`_rows_times_dense`, with the weights a CSR matrix (scattered into a dense row)."""
-    n_cols = accumulator.shape[0]
     for row in range(row_start, row_end):
         accumulator[:] = 0
         for k in range(indptr[row], indptr[row + 1]):
@@ -127,13 +133,7 @@ def _rows_times_sparse(
             source = indices[k]
             for p in range(weight_indptr[source], weight_indptr[source + 1]):
                 accumulator[weight_indices[p]] += value * weight_data[p]
-        target = out[row]
-        if accumulate:
-            for j in range(n_cols):
-                target[j] += scale * accumulator[j]
-        else:
-            for j in range(n_cols):
-                target[j] = accumulator[j]
+        _store(out[row], accumulator, scale, accumulate)
 
 
 @_kernel

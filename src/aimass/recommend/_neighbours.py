@@ -441,7 +441,7 @@ class EASEModel(RecommenderModel):
         if len(self.items_) == self.n_items_:
             return np.asarray(self.weights_)
         cached: np.ndarray | None = getattr(self, "_full_weights", None)
-        if cached is None or cached.shape[0] != self.n_items_:
+        if cached is None:
             cached = np.zeros((self.n_items_, self.n_items_), dtype=np.float32)
             cached[np.ix_(self.items_, self.items_)] = self.weights_
             self._full_weights = cached
@@ -457,19 +457,20 @@ class EASEModel(RecommenderModel):
 
     def score(self, users: np.ndarray, rows: Any, profile: Any = None) -> np.ndarray:
         self.check_is_fitted()
-        x = self._transform(rows, np.float32) if self.weighting != "raw" else sp.csr_matrix(rows)
-        x = weighted_rows(x, profile)
-        full = self._dense_full() if len(self.items_) < self.n_items_ else None
-        if full is not None:
-            scores = rows_times_dense(x, full)
+        terms = self.scoring_terms(users, rows, profile)
+        if terms is None:  # a catalogue too large for a dense copy: score the kept products only
+            x = self._transform(rows, np.float32) if self.weighting != "raw" else sp.csr_matrix(rows)
+            x = weighted_rows(x, profile)[:, self.items_]
+            product = rows_times_sparse if sp.issparse(self.weights_) else rows_times_dense
+            return self._full(product(x, self.weights_))
+        ((x, weights),) = terms
+        product = rows_times_sparse if sp.issparse(weights) else rows_times_dense
+        scores = product(x, weights)
+        if len(self.items_) < self.n_items_:  # products left out of the fit are unscored
             unscored = np.ones(self.n_items_, dtype=bool)
             unscored[self.items_] = False
             scores[:, unscored] = -np.inf
-            return scores
-        if len(self.items_) < self.n_items_:
-            x = x[:, self.items_]
-        product = rows_times_sparse if sp.issparse(self.weights_) else rows_times_dense
-        return self._full(product(x, self.weights_))
+        return scores
 
     def linear_weights(self) -> Any:
         self.check_is_fitted()

@@ -267,7 +267,7 @@ class Recommender:
             id(segments),
         )
         if shared is not None and key in shared:
-            encoded, item_frame, data, catalog, popularity, complements, seen_cache, ranks = shared[key]
+            encoded, item_frame, data, catalog, popularity, complements, cache = shared[key]
             self._set_segments(segments, encoded.user_ids)
         else:
             catalogue_ids = None
@@ -295,12 +295,9 @@ class Recommender:
             catalog = _catalog(encoded.item_ids, item_frame)
             popularity = PopularModel(by_segment=True).fit(data).popularity_
             complements = _co_purchase(frame, encoded)
-            seen_cache = {}
-            ranks = _aligned(
-                recency_ranks(encoded.user, encoded.item, encoded.time, data.matrix.shape), data.matrix
-            )
+            cache = {}
             if shared is not None:
-                shared[key] = (encoded, item_frame, data, catalog, popularity, complements, seen_cache, ranks)
+                shared[key] = (encoded, item_frame, data, catalog, popularity, complements, cache)
         self.model_: RecommenderModel = make_model(name, params).fit(data)
         self.model_name_ = name
         self.params_ = dict(params)
@@ -308,7 +305,6 @@ class Recommender:
         self.item_ids_ = encoded.item_ids
         self.event_types_ = encoded.event_types
         self.matrix_ = data.matrix
-        self.recency_ranks_ = ranks
         self.history_ = {
             "user": encoded.user,
             "item": encoded.item,
@@ -323,7 +319,9 @@ class Recommender:
             binary = sp.csr_matrix((data.matrix > 0).astype(np.float32))
             norms = np.sqrt(np.asarray(binary.sum(axis=0), dtype=np.float64).ravel())
             self.item_similarity_ = item_item_top_k(binary, binary, 100, norms=norms)
-        self._seen_cache: dict[str, Any] = seen_cache
+        # derived serving structures (seen matrices, recency ranks and factors), shared by the
+        # candidates of a model selection
+        self._cache: dict[Any, Any] = cache
         self._item_object_ids: np.ndarray | None = None
         self._seen(self.rules or Rules())  # ready for serving with the default rules
 
@@ -369,14 +367,26 @@ class Recommender:
         ``codes`` of unknown customers (-1) must have been replaced by a valid row beforehand; their
         rows are scored from their own interactions, not from these.
         """
-        recency = getattr(self, "profile_recency_", None)
+        recency = self.profile_recency_
         if recency is None or not self.model_.uses_profile:
             return None
-        cached = getattr(self, "_profile_factors", None)
-        if cached is None or cached[0] != recency:
-            cached = (recency, recency_factors(self.recency_ranks_, recency))
-            self._profile_factors = cached
-        return cached[1][codes]
+        key = ("profile", recency)
+        if key not in self._cache:
+            self._cache[key] = recency_factors(self._recency_ranks(), recency)
+        return self._cache[key][codes]
+
+    def _recency_ranks(self) -> Any:
+        """:func:`~aimass.recommend._data.recency_ranks` of the fitted history, cached.
+
+        On exactly the stored cells of the training matrix (so profile rows multiply value by
+        value); computed from the fitted history on first use.
+        """
+        self._check_fitted()
+        if "recency_ranks" not in self._cache:
+            history = self.history_
+            ranks = recency_ranks(history["user"], history["item"], history["time"], self.matrix_.shape)
+            self._cache["recency_ranks"] = _aligned(ranks, self.matrix_)
+        return self._cache["recency_ranks"]
 
     # ------------------------------------------------------------------ serving
 
@@ -390,11 +400,11 @@ class Recommender:
 
     def _seen(self, rules: Rules) -> Any:
         key = repr((rules.seen_event_types, rules.seen_window_days, rules.repeat_categories))
-        if key not in self._seen_cache:
-            self._seen_cache[key] = seen_matrix(
+        if key not in self._cache:
+            self._cache[key] = seen_matrix(
                 self.history_, self.matrix_.shape, rules, self.catalog_, self.event_types_
             )
-        return self._seen_cache[key]
+        return self._cache[key]
 
     def recommend(
         self,

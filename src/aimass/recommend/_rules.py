@@ -201,41 +201,6 @@ def _normalise(values: np.ndarray) -> np.ndarray:
     return out.astype(np.float64)
 
 
-def _top(key: np.ndarray, m: int) -> np.ndarray:
-    """Column indices of the ``m`` largest keys of each row, best first.
-
-    For long rows, the maxima of blocks of columns pick the ``m`` blocks that must hold the top
-    ``m`` (an item outside them is at most the ``m``-th block maximum), so the exact selection
-    runs on ``m x block`` columns instead of all of them.
-    """
-    rows, width = key.shape
-    m = min(m, width)
-    if m <= 0:
-        return np.zeros((rows, 0), dtype=np.int64)
-    block = max(8, int(np.sqrt(width / m)))
-    starts = np.arange(0, width, block)
-    if m == width:
-        part = np.tile(np.arange(width), (rows, 1))
-    elif len(starts) <= 2 * m:
-        part = np.argpartition(-key, m - 1, axis=1)[:, :m]
-    else:
-        key = np.ascontiguousarray(key)
-        maxima = np.maximum.reduceat(key, starts, axis=1)
-        chosen = np.argpartition(-maxima, m - 1, axis=1)[:, :m]
-        cols = (starts[chosen][:, :, None] + np.arange(block)).reshape(rows, -1)
-        outside = cols >= width
-        np.minimum(cols, width - 1, out=cols)
-        values = key.reshape(-1)[cols + (np.arange(rows) * width)[:, None]]
-        values[outside] = -np.inf
-        pick = np.argpartition(-values, m - 1, axis=1)[:, :m]
-        index = np.arange(rows)[:, None]
-        part = cols[index, pick]
-        order = np.argsort(-values[index, pick], axis=1, kind="stable")
-        return part[index, order].astype(np.int64)
-    order = np.argsort(-np.take_along_axis(key, part, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(part, order, axis=1).astype(np.int64)
-
-
 def select_top_n(
     scores: np.ndarray,
     n: int,
@@ -290,7 +255,9 @@ def select_top_n(
         m = min(scores.shape[1], max(5 * n, n + 10))
     else:
         m = n
-    cand, found = top_per_row(scores, m, seen=seen, excluded=excluded, positive_only=zero_is_unscored)
+    # masked scores need no second look at the seen products (blocked ones are excluded anyway)
+    pick_seen = None if rules.reshapes else seen
+    cand, found = top_per_row(scores, m, seen=pick_seen, excluded=excluded, positive_only=zero_is_unscored)
     cand_key = found.astype(np.float64)
     reported = cand_key.copy()
     short = (
@@ -441,8 +408,7 @@ def _with_fallback_and_rules(
         flat = finite_cand.ravel()
         pop[rows[flat >= 0], flat[flat >= 0]] = -np.inf
         pop[:, bury_cols] = -np.inf
-        fill = _top(pop, width)
-        fill_raw = np.take_along_axis(pop, fill, axis=1)
+        fill, fill_raw = top_per_row(pop, width)
         fill_key = np.where(np.isfinite(fill_raw), _normalise(fill_raw) - 3.0, -np.inf)
         extra_c = np.full((len(cand), width), 0, dtype=np.int64)
         extra_k = np.full((len(cand), width), -np.inf)

@@ -12,8 +12,9 @@ import pandas as pd
 from aimass.exceptions import ConfigError
 from aimass.recommend._data import codes_in
 from aimass.recommend._hybrid import blend, scaled_scores, score_scale
+from aimass.recommend._kernels import top_per_row
 from aimass.recommend._models import MODEL_NAMES, default_grid
-from aimass.recommend._rules import Rules, _top
+from aimass.recommend._rules import Rules
 
 if TYPE_CHECKING:
     from aimass.recommend._recommender import Recommender
@@ -147,16 +148,16 @@ def _search_weights(
             "product_id": codes_in(relevant["product_id"], item_ids),
         }
     )
-    seen_rows = np.repeat(np.arange(seen.shape[0]), np.diff(seen.indptr))
     best: tuple[tuple[float, ...], dict[str, float]] | None = None
     width = min(_K, parts[0].shape[1])
     owner = np.repeat(users, width)
     rank = np.tile(np.arange(1, width + 1), len(users))
     for weights in _simplex(len(parts)):
-        key = blend(parts, weights)
-        key[seen_rows, seen.indices] = -np.inf
-        top = _top(key, width)
-        recs = pd.DataFrame({"customer_id": owner, "product_id": top.ravel(), "rank": rank})
+        top, values = top_per_row(blend(parts, weights), width, seen=seen)
+        valid = np.isfinite(values.ravel())
+        recs = pd.DataFrame(
+            {"customer_id": owner[valid], "product_id": top.ravel()[valid], "rank": rank[valid]}
+        )
         metrics = _metrics(recs, relevant_codes)
         if best is None or metrics["ndcg"] > best[1]["ndcg"] + 1e-12:
             best = (weights, metrics)

@@ -269,7 +269,12 @@ class BaseFitter(ABC):
                 best = result
         return best
 
+    def _error_gradient(self, params: Floats, data: list[Floats], weights: Floats) -> Floats:
+        """The gradient the standard errors differentiate (the fit's own, analytic by default)."""
+        return self._neg_ll(params, data, weights)[1]
+
     def _std_errors(self, params: Floats, data: list[Floats], weights: Floats) -> dict[str, float]:
+        """Standard errors from the inverse of a central-difference Hessian of the gradient."""
         k = len(params)
         hessian = np.empty((k, k))
         for j in range(k):
@@ -277,13 +282,8 @@ class BaseFitter(ABC):
             up, down = params.copy(), params.copy()
             up[j] += step
             down[j] -= step
-            hessian[:, j] = (self._neg_ll(up, data, weights)[1] - self._neg_ll(down, data, weights)[1]) / (
-                2 * step
-            )
-        return self._errors_from_hessian(hessian)
-
-    def _errors_from_hessian(self, hessian: Floats) -> dict[str, float]:
-        k = len(hessian)
+            difference = self._error_gradient(up, data, weights) - self._error_gradient(down, data, weights)
+            hessian[:, j] = difference / (2 * step)
         hessian = (hessian + hessian.T) / 2
         try:
             variance = np.diag(np.linalg.inv(hessian))
